@@ -1,1 +1,38 @@
 """lbp-kg: a knowledge-graph service for the musculoskeletal side of low back pain."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from service.config import Settings, load_config
+
+__all__ = ["create_app"]
+
+
+def create_app(config: dict | Settings | None = None) -> Flask:
+    """Build the Flask app: settings, the loaded knowledge base, error handlers and blueprints.
+
+    ``config`` is a dict of setting overrides (see service.config.Settings) or a Settings object;
+    environment variables ``LBP_KG_*`` apply underneath it.
+    """
+    settings = config if isinstance(config, Settings) else load_config(config)
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    app = Flask(__name__)
+    app.config.update(settings.as_flask_config())
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.sort_keys = False
+    app.extensions["lbp_kg.settings"] = settings
+
+    from service import errors, knowledge
+
+    errors.init_app(app)
+    app.extensions["lbp_kg"] = knowledge.KnowledgeBase.load(settings)
+
+    from service import entities, meta, named_queries, search, sparql, validate
+
+    for module in (sparql, named_queries, entities, search, validate, meta):
+        module.init_app(app)
+    return app

@@ -1,0 +1,87 @@
+"""Service settings: defaults, then an optional config file, then LBP_KG_* environment variables.
+
+Nothing here reads the environment at import time; ``load_config`` is called by the app factory.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from service.paths import EXTENSIONS_DIR, PROJECT_ROOT
+
+ENV_PREFIX = "LBP_KG_"
+
+
+@dataclass
+class Settings:
+    """Every setting the service reads, with its default."""
+
+    #: Base IRI of lbp-kg terms; ``<base><local-name>`` dereferences at ``/id/<local-name>``.
+    base_iri: str = "https://w3id.org/lbp-kg/id/"
+    #: Directory of researchers' extension modules loaded next to the core ontology.
+    extensions_dir: str = str(EXTENSIONS_DIR)
+    #: Where the loaded store and reasoning results are cached between restarts.
+    cache_dir: str = str(PROJECT_ROOT / "var" / "cache")
+    #: Seconds a SPARQL query may run before it is cut off with 503.
+    query_timeout: float = 10.0
+    #: Rows a SELECT may return before the result is truncated (and marked so).
+    max_rows: int = 10000
+    #: Largest accepted request body, in bytes.
+    max_body_bytes: int = 2 * 1024 * 1024
+    #: Query worker processes (each can be killed at the deadline without harming the server).
+    query_workers: int = 2
+    #: Answer over asserted plus inferred triples (reasoning at load, cached on disk).
+    reasoning: bool = True
+    #: Log level name.
+    log_level: str = "INFO"
+    #: Anything else a blueprint needs (kept as plain values).
+    extra: dict = field(default_factory=dict)
+
+    def as_flask_config(self) -> dict:
+        """Return the settings as upper-case Flask config keys (LBP_KG_QUERY_TIMEOUT, ...)."""
+        return {f"{ENV_PREFIX}{key.upper()}": value for key, value in asdict(self).items()}
+
+
+def _coerce(raw: str, current):
+    if isinstance(current, bool):
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"expected a boolean (true/false), got {raw!r}")
+    if isinstance(current, int):
+        return int(raw)
+    if isinstance(current, float):
+        return float(raw)
+    if isinstance(current, dict):
+        return json.loads(raw)
+    return raw
+
+
+def load_config(overrides: dict | None = None, environ: dict | None = None) -> Settings:
+    """Build settings from defaults, ``LBP_KG_CONFIG`` (a JSON file), env vars and overrides."""
+    environ = os.environ if environ is None else environ
+    settings = Settings()
+    names = {f.name for f in fields(Settings)}
+    config_file = environ.get(f"{ENV_PREFIX}CONFIG")
+    if config_file:
+        data = json.loads(Path(config_file).read_text(encoding="utf-8"))
+        unknown = set(data) - names
+        if unknown:
+            raise ValueError(f"{config_file}: unknown settings {sorted(unknown)}; known: {sorted(names)}")
+        for key, value in data.items():
+            setattr(settings, key, value)
+    for name in names:
+        raw = environ.get(f"{ENV_PREFIX}{name.upper()}")
+        if raw is not None:
+            try:
+                setattr(settings, name, _coerce(raw, getattr(settings, name)))
+            except ValueError as err:
+                raise ValueError(f"{ENV_PREFIX}{name.upper()}: {err}") from None
+    for key, value in (overrides or {}).items():
+        if key not in names:
+            raise ValueError(f"unknown setting {key!r}; known: {sorted(names)}")
+        setattr(settings, key, value)
+    return settings

@@ -1,0 +1,46 @@
+"""JSON errors everywhere: every failure becomes ``{"error": ..., ...}`` with the right status."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An error a client can act on: a status code, a message and optional details."""
+
+    def __init__(self, status: int, message: str, **details):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.details = details
+
+    def to_response(self):
+        response = jsonify({"error": self.message, **self.details})
+        response.status_code = self.status
+        return response
+
+
+def _http_error(error: HTTPException):
+    response = jsonify({"error": error.description or error.name, "status": error.code})
+    response.status_code = error.code or 500
+    if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+def _unexpected_error(error: Exception):
+    log.exception("unhandled error")
+    response = jsonify({"error": "internal error; the server log has the details", "status": 500})
+    response.status_code = 500
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Register the JSON error handlers."""
+    app.register_error_handler(ApiError, lambda e: e.to_response())
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)

@@ -1,0 +1,51 @@
+"""The knowledge base a service process answers from: modules, merged graph and query store.
+
+Built once per process by the app factory and shared read-only by every request.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph
+
+from service.config import Settings
+from service.ontology import Module, extension_files, load_core_modules, load_extension_modules, merge
+from service.store import OxigraphStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class KnowledgeBase:
+    """Everything loaded from the ontology: modules, the merged rdflib graph and the store."""
+
+    modules: list[Module]
+    graph: Graph
+    store: OxigraphStore
+    load_seconds: float = 0.0
+    extras: dict = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        """The graph version tag: changes whenever any loaded triple changes."""
+        return self.store.version
+
+    @property
+    def ontology_version(self) -> str | None:
+        """The owl:versionInfo of the bundled ontology header."""
+        return self.modules[0].version if self.modules else None
+
+    @classmethod
+    def load(cls, settings: Settings) -> "KnowledgeBase":
+        """Load the bundled ontology plus the configured extension modules."""
+        started = time.perf_counter()
+        modules = load_core_modules() + load_extension_modules(extension_files(Path(settings.extensions_dir)))
+        graph = merge(modules)
+        store = OxigraphStore.from_modules(modules)
+        seconds = time.perf_counter() - started
+        log.info("loaded %d modules, %d triples in %.2f s (version %s)",
+                 len(modules), store.triple_count, seconds, store.version)
+        return cls(modules=modules, graph=graph, store=store, load_seconds=seconds)

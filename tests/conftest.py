@@ -1,0 +1,25 @@
+"""Shared fixtures: one app (the ontology loads once per test session), a client, a CLI runner."""
+from __future__ import annotations
+
+import pytest
+
+from service import create_app
+
+
+@pytest.fixture(scope="session")
+def app():
+    """The service app on the bundled ontology, in testing mode."""
+    application = create_app({"query_timeout": 5.0})
+    application.config["TESTING"] = True
+    return application
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def kb(app):
+    """The loaded knowledge base (modules, merged graph, store)."""
+    return app.extensions["lbp_kg"]

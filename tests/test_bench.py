@@ -1,0 +1,118 @@
+"""The benchmark harness: synthetic data generator and report formatting (nothing here is timed)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS
+
+from bench import generate
+from service.paths import ONTOLOGY_DIR
+
+LBP = "https://w3id.org/lbp-kg/id/"
+DECLARED_PROPERTY_TYPES = (OWL.ObjectProperty, OWL.AnnotationProperty, OWL.DatatypeProperty)
+#: Predicates of the RDF/OWL syntax itself, which no module declares.
+SYNTAX_PREDICATES = {RDF.type, RDFS.label, OWL.annotatedSource, OWL.annotatedProperty, OWL.annotatedTarget}
+
+
+@pytest.fixture(scope="module")
+def vocabulary() -> Graph:
+    """The core vocabulary and sources modules: the terms a synthetic module may use."""
+    graph = Graph()
+    for name in ("core.ttl", "sources.ttl"):
+        graph.parse(ONTOLOGY_DIR / "modules" / name, format="turtle")
+    return graph
+
+
+@pytest.fixture(scope="module")
+def synthetic_10k() -> Graph:
+    return Graph().parse(data="".join(generate.generate_triples(10_000, seed=0)), format="nt")
+
+
+def test_the_generator_yields_the_same_lines_for_the_same_seed():
+    assert list(generate.generate_triples(5_000, seed=7)) == list(generate.generate_triples(5_000, seed=7))
+
+
+def test_a_different_seed_changes_the_random_choices():
+    assert list(generate.generate_triples(5_000, seed=1)) != list(generate.generate_triples(5_000, seed=2))
+
+
+@pytest.mark.parametrize("target", [500, 10_000, 12_345, 100_000])
+def test_the_generator_yields_the_requested_number_of_triples_within_one_percent(target):
+    count = sum(1 for _ in generate.generate_triples(target))
+    assert abs(count - target) <= target / 100
+
+
+def test_the_output_parses_as_n_triples_without_duplicate_lines(synthetic_10k):
+    assert len(synthetic_10k) == 10_000
+
+
+def test_every_predicate_is_declared_in_the_real_vocabulary(vocabulary, synthetic_10k):
+    declared = {s for t in DECLARED_PROPERTY_TYPES for s in vocabulary.subjects(RDF.type, t)}
+    undeclared = set(synthetic_10k.predicates()) - declared - SYNTAX_PREDICATES
+    assert undeclared == set()
+
+
+def test_every_class_used_is_a_class_of_the_real_vocabulary(vocabulary, synthetic_10k):
+    classes = set(vocabulary.subjects(RDF.type, OWL.Class)) | {OWL.NamedIndividual, OWL.Ontology, OWL.Axiom}
+    assert set(synthetic_10k.objects(None, RDF.type)) - classes == set()
+
+
+@pytest.mark.parametrize("local_name", ["stateOf", "inhibits", "overloads", "causes", "indicates",
+                                        "targetMuscle", "atMotorPoint", "motorPointOf", "memberOf"])
+def test_the_shape_uses_the_ontologys_main_relations(synthetic_10k, local_name):
+    assert next(synthetic_10k.triples((None, URIRef(LBP + local_name), None)), None) is not None
+
+
+def test_every_causal_edge_carries_an_axiom_annotation_with_a_source(synthetic_10k):
+    causal = [URIRef(LBP + p) for p in ("causes", "inhibits", "overloads", "indicates")]
+    edges = [(s, p, o) for p in causal for s, o in synthetic_10k.subject_objects(p)]
+    annotated = {
+        (synthetic_10k.value(ax, OWL.annotatedSource), synthetic_10k.value(ax, OWL.annotatedProperty),
+         synthetic_10k.value(ax, OWL.annotatedTarget))
+        for ax in synthetic_10k.subjects(RDF.type, OWL.Axiom)
+        if synthetic_10k.value(ax, URIRef("http://purl.org/dc/terms/source")) is not None
+    }
+    assert edges and set(edges) <= annotated
+
+
+def test_every_lbp_subject_is_a_synthetic_term_that_cannot_collide_with_a_real_one(synthetic_10k):
+    subjects = {str(s) for s in synthetic_10k.subjects() if str(s).startswith(LBP)}
+    assert subjects and all(s.startswith(LBP + "syn-") for s in subjects)
+
+
+def test_every_referenced_synthetic_entity_has_a_label(synthetic_10k):
+    referenced = {o for o in synthetic_10k.objects() if isinstance(o, URIRef) and str(o).startswith(LBP + "syn-")}
+    unlabelled = {o for o in referenced if not isinstance(synthetic_10k.value(o, RDFS.label), Literal)}
+    assert unlabelled == set()
+
+
+def test_the_module_declares_its_own_ontology_iri(synthetic_10k):
+    assert (URIRef(generate.ontology_iri("10k")), RDF.type, OWL.Ontology) in synthetic_10k
+
+
+@pytest.mark.parametrize("text, triples", [("10k", 10_000), ("100k", 100_000), ("1m", 1_000_000),
+                                           ("1M", 1_000_000), ("2.5k", 2_500), ("25000", 25_000)])
+def test_sizes_are_read_from_short_names(text, triples):
+    assert generate.parse_size(text) == triples
+
+
+@pytest.mark.parametrize("text", ["ten", "10x", "100"])
+def test_a_size_that_is_not_a_usable_number_is_refused(text):
+    with pytest.raises(ValueError):
+        generate.parse_size(text)
+
+
+def test_the_extension_is_written_once_and_reused_from_the_cache(tmp_path: Path):
+    path = generate.write_extension(tmp_path, 1_000, seed=0)
+    first = path.stat().st_mtime_ns
+    assert generate.write_extension(tmp_path, 1_000, seed=0) == path
+    assert path.stat().st_mtime_ns == first
+    assert len(path.read_text(encoding="utf-8").splitlines()) == 1_000
+
+
+def test_each_size_has_a_directory_holding_only_its_own_module(tmp_path: Path):
+    generate.write_extension(tmp_path, 1_000, seed=0)
+    path = generate.write_extension(tmp_path, 1_000, seed=3)
+    assert list(path.parent.glob("*.nt")) == [path]

@@ -1,0 +1,292 @@
+"""Find entities by what people call them: labels, synonyms, CURIEs, IRIs and external IDs.
+
+The ``LabelIndex`` is built once per process from ``queries/internal/labels.rq`` and is read-only
+afterwards, so request threads share it freely. Lookups never run SPARQL:
+
+- ``resolve(value, types)`` turns one user-supplied value into exactly one entity, or raises
+  ``EntityNotFound`` (with suggestions) or ``AmbiguousEntity`` (with the candidates). Tried in
+  order, stopping at the first step that finds something of an accepted type: a full IRI, a CURIE
+  (``lbp:gluteus-medius``) or an external ID matched through ``skos:exactMatch``
+  (``UBERON:0001371``); then the label, an exact synonym, another synonym. Names compare
+  case-insensitively, with hyphens, underscores and runs of spaces read as one space.
+- ``search(q, limit, types)`` ranks entities for a search box: identifier, exact label, exact
+  synonym, other synonym, label prefix, synonym prefix, label substring, synonym substring, all
+  words as word prefixes ("glut med"). Within a rank, shorter names come first. It scans the
+  precomputed lower-cased names once per call (a few thousand strings: well under a millisecond
+  per request) and returns ``[{id, iri, label, type, typeLabel, matched, match}]``, best first.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from flask import Flask
+
+from service.catalog import read_query_file
+from service.ontology import OBO, prefixes
+from service.paths import QUERIES_DIR
+
+LABELS_QUERY = QUERIES_DIR / "internal" / "labels.rq"
+EXTENSION_KEY = "lbp_kg.labels"
+NAMED_INDIVIDUAL = "http://www.w3.org/2002/07/owl#NamedIndividual"
+LBP = prefixes()["lbp"]
+
+#: name kinds, in the order ``resolve`` tries them
+NAME_KINDS = ("label", "exact-synonym", "synonym")
+#: search ranks, best first; the names are what a result's ``match`` says
+MATCH_RANKS = ("identifier", "exact label", "exact synonym", "synonym", "label prefix", "synonym prefix",
+               "label substring", "synonym substring", "word prefixes")
+_OBO_ID = re.compile(r"^(?P<prefix>[A-Za-z][A-Za-z0-9]*):(?P<local>[0-9]+)$")
+_SEPARATORS = re.compile(r"[\s_\-]+")
+
+
+def normalise(text: str) -> str:
+    """Return the comparison key of a name: case-folded, hyphens and spaces as single spaces."""
+    return _SEPARATORS.sub(" ", text.casefold()).strip()
+
+
+def compact_iri(iri: str, known: dict[str, str] | None = None) -> str:
+    """Return the CURIE of an IRI under the longest matching known namespace, else the IRI."""
+    known = prefixes() if known is None else known
+    best = max((ns for ns in known.values() if iri.startswith(ns) and len(iri) > len(ns)), key=len, default=None)
+    if best is None:
+        return iri
+    prefix = next(p for p, ns in known.items() if ns == best)
+    return f"{prefix}:{iri[len(best):]}"
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One named thing in the graph, as the index knows it."""
+
+    iri: str
+    curie: str
+    label: str
+    #: the asserted class shown to people (a CURIE), e.g. ``lbp:Muscle``
+    type: str | None
+    type_label: str | None
+    #: every class it belongs to, superclasses included (IRIs)
+    types: frozenset[str] = field(default_factory=frozenset)
+
+    def summary(self) -> dict:
+        """Describe the entity in an API answer."""
+        return {"id": self.curie, "iri": self.iri, "label": self.label,
+                "type": self.type, "typeLabel": self.type_label}
+
+    def fits(self, types: frozenset[str] | None) -> bool:
+        """Say whether the entity is an instance of one of ``types`` (None accepts anything)."""
+        return not types or not types.isdisjoint(self.types)
+
+
+class EntityNotFound(LookupError):
+    """No entity of an accepted type goes by the given value."""
+
+    def __init__(self, value: str, suggestions: list[Entity], mismatched: list[Entity] | None = None):
+        self.value = value
+        self.suggestions = suggestions
+        #: entities that go by the value but are not of an accepted type
+        self.mismatched = mismatched or []
+        if self.mismatched:
+            kinds = ", ".join(f"{e.label} ({e.type_label or e.type})" for e in self.mismatched)
+            message = f"{value!r} names {kinds}, which this parameter does not accept"
+        else:
+            message = f"no entity is called {value!r}"
+        super().__init__(message)
+
+
+class AmbiguousEntity(LookupError):
+    """Several entities of the accepted types go by the given value."""
+
+    def __init__(self, value: str, candidates: list[Entity]):
+        self.value = value
+        self.candidates = candidates
+        super().__init__(f"{value!r} names {len(candidates)} entities; give a CURIE or IRI to choose one")
+
+
+@dataclass(frozen=True)
+class _Name:
+    key: str
+    text: str
+    kind: str
+    iri: str
+
+
+class LabelIndex:
+    """An in-memory index of every entity's names and types (see the module docstring)."""
+
+    def __init__(self, entities: dict[str, Entity], names: list[_Name], exact_matches: dict[str, list[str]]):
+        self._entities = entities
+        self._names = names
+        self._exact_matches = exact_matches
+        self._by_key: dict[tuple[str, str], list[str]] = {}
+        for name in names:
+            bucket = self._by_key.setdefault((name.kind, name.key), [])
+            if name.iri not in bucket:
+                bucket.append(name.iri)
+        self._keys = sorted({name.key for name in names})
+
+    # -- building ---------------------------------------------------------------------------
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[tuple[str, str, str]]) -> "LabelIndex":
+        """Build the index from (entity IRI, kind, value) rows, as labels.rq returns them."""
+        labels: dict[str, list[str]] = {}
+        asserted: dict[str, set[str]] = {}
+        closure: dict[str, set[str]] = {}
+        exact_matches: dict[str, list[str]] = {}
+        synonyms: list[tuple[str, str, str]] = []
+        for iri, kind, value in rows:
+            if kind == "label":
+                labels.setdefault(iri, []).append(value)
+            elif kind in ("exact-synonym", "synonym"):
+                synonyms.append((iri, kind, value))
+            elif kind == "exact-match":
+                exact_matches.setdefault(value, []).append(iri)
+            elif kind == "asserted-type":
+                asserted.setdefault(iri, set()).add(value)
+            elif kind == "type":
+                closure.setdefault(iri, set()).add(value)
+        first_label = {iri: sorted(values)[0] for iri, values in labels.items()}
+        known = prefixes()
+        entities: dict[str, Entity] = {}
+        for iri, label in first_label.items():
+            shown = _shown_type(asserted.get(iri, set()))
+            entities[iri] = Entity(
+                iri=iri,
+                curie=compact_iri(iri, known),
+                label=label,
+                type=compact_iri(shown, known) if shown else None,
+                type_label=first_label.get(shown) if shown else None,
+                types=frozenset(closure.get(iri, set()) | asserted.get(iri, set())),
+            )
+        names = [_Name(normalise(v), v, "label", iri) for iri, values in labels.items() for v in values]
+        names += [_Name(normalise(v), v, kind, iri) for iri, kind, v in synonyms if iri in entities]
+        names = [name for name in names if name.key]
+        exact_matches = {ext: [i for i in iris if i in entities] for ext, iris in exact_matches.items()}
+        return cls(entities, names, exact_matches)
+
+    @classmethod
+    def from_store(cls, store, query_file: Path = LABELS_QUERY) -> "LabelIndex":
+        """Build the index by running ``labels.rq`` over a service store (OxigraphStore)."""
+        solutions = store.query(read_query_file(query_file))
+        return cls.from_rows((row["entity"].value, row["kind"].value, row["value"].value) for row in solutions)
+
+    # -- looking up -------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._entities)
+
+    def get(self, iri: str) -> Entity | None:
+        """Return the entity with this IRI, or None."""
+        return self._entities.get(iri)
+
+    def resolve(self, value: str, types: Iterable[str] | None = None) -> Entity:
+        """Return the one entity of the given types (class IRIs) that ``value`` names.
+
+        Raises EntityNotFound (with suggestions) or AmbiguousEntity (with the candidates).
+        """
+        wanted = frozenset(types) if types else None
+        text = value.strip()
+        mismatched: list[Entity] = []
+        steps = [self._by_identifier(text)] + [self._by_name(kind, normalise(text)) for kind in NAME_KINDS]
+        for found in steps:
+            fitting = [e for e in found if e.fits(wanted)]
+            if len(fitting) == 1:
+                return fitting[0]
+            if len(fitting) > 1:
+                raise AmbiguousEntity(value, sorted(fitting, key=lambda e: (e.label.casefold(), e.iri)))
+            mismatched += [e for e in found if e not in mismatched]
+        raise EntityNotFound(value, self.suggest(text, wanted), mismatched)
+
+    def _by_identifier(self, text: str) -> list[Entity]:
+        iri = self._identifier_iri(text)
+        if iri is None:
+            return []
+        if iri in self._entities:
+            return [self._entities[iri]]
+        return [self._entities[i] for i in self._exact_matches.get(iri, ())]
+
+    @staticmethod
+    def _identifier_iri(text: str) -> str | None:
+        if re.match(r"^[a-z][a-z0-9+.-]*:(//|[^\s]*$)", text, re.IGNORECASE) is None:
+            return None
+        obo_id = _OBO_ID.match(text)
+        if obo_id:  # UBERON:0001371 -> http://purl.obolibrary.org/obo/UBERON_0001371
+            return f"{OBO}{obo_id['prefix']}_{obo_id['local']}"
+        prefix, _, local = text.partition(":")
+        known = prefixes()
+        if prefix in known and not local.startswith("//"):
+            return known[prefix] + local
+        return text
+
+    def _by_name(self, kind: str, key: str) -> list[Entity]:
+        return [self._entities[iri] for iri in self._by_key.get((kind, key), ())]
+
+    def suggest(self, text: str, types: frozenset[str] | None = None, limit: int = 5) -> list[Entity]:
+        """Return entities the user may have meant: search hits first, then near spellings."""
+        found = [self._entities[hit["iri"]] for hit in self.search(text, limit=limit, types=types)]
+        for key in difflib.get_close_matches(normalise(text), self._keys, n=limit * 2, cutoff=0.75):
+            for kind in NAME_KINDS:
+                for entity in self._by_name(kind, key):
+                    if entity.fits(types) and entity not in found:
+                        found.append(entity)
+        return found[:limit]
+
+    def search(self, q: str, limit: int = 20, types: Iterable[str] | None = None) -> list[dict]:
+        """Rank the entities whose identifier or names match ``q``, best first (see module docstring)."""
+        wanted = frozenset(types) if types else None
+        key = normalise(q)
+        if not key or limit <= 0:
+            return []
+        best: dict[str, tuple[int, int, str, str]] = {}
+
+        def offer(iri: str, rank: int, matched: str) -> None:
+            entity = self._entities[iri]
+            if not entity.fits(wanted):
+                return
+            candidate = (rank, len(matched), entity.label.casefold(), matched)
+            if iri not in best or candidate < best[iri]:
+                best[iri] = candidate
+
+        for entity in self._by_identifier(q.strip()):
+            offer(entity.iri, 0, q.strip())
+        words = key.split()
+        for name in self._names:
+            is_label = name.kind == "label"
+            if name.key == key:
+                rank = 1 if is_label else 2 if name.kind == "exact-synonym" else 3
+            elif name.key.startswith(key):
+                rank = 4 if is_label else 5
+            elif key in name.key:
+                rank = 6 if is_label else 7
+            elif len(words) > 1 and all(any(w.startswith(word) for w in name.key.split()) for word in words):
+                rank = 8
+            else:
+                continue
+            offer(name.iri, rank, name.text)
+        ranked = sorted(best.items(), key=lambda item: (item[1][:3], item[0]))[:limit]
+        return [{**self._entities[iri].summary(), "matched": matched, "match": MATCH_RANKS[rank]}
+                for iri, (rank, _, _, matched) in ranked]
+
+
+def _shown_type(asserted: set[str]) -> str | None:
+    # Prefer the project's own classes; owl:NamedIndividual says nothing to a reader.
+    candidates = sorted(t for t in asserted if t != NAMED_INDIVIDUAL)
+    own = [t for t in candidates if t.startswith(LBP)]
+    return (own or candidates or [None])[0]
+
+
+def build_label_index(app: Flask) -> LabelIndex:
+    """Build the app's label index from its knowledge base and keep it on the app."""
+    index = LabelIndex.from_store(app.extensions["lbp_kg"].store)
+    app.extensions[EXTENSION_KEY] = index
+    return index
+
+
+def get_label_index(app: Flask) -> LabelIndex:
+    """Return the app's label index, building it on first use."""
+    index = app.extensions.get(EXTENSION_KEY)
+    return index if index is not None else build_label_index(app)

@@ -1,0 +1,47 @@
+"""gunicorn settings for lbp-kg in production (and for its benchmark).
+
+Use: ``gunicorn -c deploy/gunicorn.conf.py 'service:create_app()'`` (``lbp-kg serve --workers N``
+passes this file too). Every value can be overridden on the command line or through the
+``LBP_KG_BIND``, ``LBP_KG_WORKERS``, ``LBP_KG_THREADS`` and ``LBP_KG_PRELOAD`` variables.
+"""
+import os
+
+# Loopback by default: put a reverse proxy (TLS, caching, rate limits) in front for the world.
+bind = os.environ.get("LBP_KG_BIND", "127.0.0.1:5000")
+
+# One process per core. Each worker holds its own copy of the knowledge base (see preload_app).
+workers = int(os.environ.get("LBP_KG_WORKERS", "2"))
+
+# gthread: a few threads per worker keep HTTP keep-alive connections open, so a client does not
+# pay a TCP handshake per request (the sync worker closes every connection after one response).
+# Queries are CPU-bound and pyoxigraph holds the GIL while it evaluates, so threads do not add
+# query parallelism within a worker: parallelism comes from the number of workers.
+worker_class = "gthread"
+threads = int(os.environ.get("LBP_KG_THREADS", "4"))
+keepalive = 5
+
+# A request may run a SPARQL query for up to the service's query_timeout (10 s by default, after
+# which it answers 503); the worker timeout must be longer so gunicorn never kills a worker that is
+# still about to answer. Loading a large extension happens before the worker serves, and gthread
+# workers heartbeat from their main loop, which only starts after the app is built: allow for it.
+timeout = 120
+graceful_timeout = 30
+
+# preload_app=False: every worker builds its own app. With preload the knowledge base would be
+# loaded once in the master and shared copy-on-write, but create_app may start threads or query
+# worker processes (service.executor) that do not survive fork(), and Python's reference counting
+# dirties the shared rdflib pages anyway. Set LBP_KG_PRELOAD=1 to try it.
+preload_app = os.environ.get("LBP_KG_PRELOAD", "0").lower() in ("1", "true", "yes", "on")
+
+# Worker recycling is off by default: a new worker reloads the whole knowledge base. Set
+# LBP_KG_MAX_REQUESTS to recycle (with jitter, so workers do not restart together) if a leak shows.
+max_requests = int(os.environ.get("LBP_KG_MAX_REQUESTS", "0"))
+max_requests_jitter = max(max_requests // 10, 0)
+
+accesslog = os.environ.get("LBP_KG_ACCESS_LOG") or None  # off unless asked: it costs throughput
+errorlog = "-"
+loglevel = os.environ.get("LBP_KG_GUNICORN_LOG_LEVEL", "info")
+
+# gunicorn's control socket lives at one fixed path per user, so two servers on one machine (the
+# benchmark runs several) would fight over it; lbp-kg does not use it.
+control_socket_disable = True

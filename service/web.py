@@ -1,0 +1,197 @@
+"""The pages people use: home, the pattern as a picture, the questions, and the SPARQL editor.
+
+The browser libraries (Cytoscape.js, YASGUI) are installed by ``npm ci`` into node_modules/ and
+served from there under /assets/, so the pages work offline; when they are missing, the pages
+say what to run instead of showing a blank box.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request, send_file
+
+from service import labels, web_graph
+from service.catalog import Catalog, NamedQuery, Parameter
+from service.errors import ApiError
+from service.paths import PROJECT_ROOT
+
+bp = Blueprint("web", __name__)
+
+#: The browser files a page may load, by the name they are served under at /assets/<name>.
+#: Only these are served: node_modules/ holds far more than a page needs.
+ASSETS = {
+    "cytoscape.min.js": "cytoscape/dist/cytoscape.min.js",
+    "cytoscape-dagre.min.js": "cytoscape-dagre/dist/cytoscape-dagre.min.js",
+    "yasgui.min.js": "@zazuko/yasgui/build/yasgui.min.js",
+    "yasgui.min.css": "@zazuko/yasgui/build/yasgui.min.css",
+}
+GRAPH_ASSETS = ("cytoscape.min.js", "cytoscape-dagre.min.js")
+EDITOR_ASSETS = ("yasgui.min.js", "yasgui.min.css")
+INSTALL_COMMAND = "npm ci"
+CATALOG_KEY = "lbp_kg.catalog"
+DEFAULT_NODE_MODULES = PROJECT_ROOT / "node_modules"
+
+#: The worked example on the home page and in the graph page's hints.
+EXAMPLE_EXPLAIN = {"from": "prolonged sitting", "to": "low back pain"}
+#: A value to suggest for a parameter, by the first accepted class that has one.
+EXAMPLE_VALUES = {
+    "lbp:Muscle": "gluteus medius",
+    "lbp:MuscleGroup": "gluteals",
+    "lbp:Condition": "lower crossed syndrome",
+    "lbp:Symptom": "low back pain",
+    "lbp:ClinicalFeature": "low back pain",
+    "lbp:RiskFactor": "prolonged sitting",
+    "lbp:Posture": "anterior pelvic tilt",
+    "lbp:DysfunctionState": "psoas tightness",
+    "lbp:ClinicalEntity": "prolonged sitting",
+    "lbp:Nerve": "sciatic nerve",
+    "lbp:Treatment": "motor point acupuncture",
+}
+
+
+def node_modules_dir() -> Path:
+    """Return where ``npm ci`` put the browser libraries (the ``node_modules_dir`` extra setting)."""
+    configured = current_app.config.get("LBP_KG_EXTRA", {}).get("node_modules_dir")
+    return Path(configured) if configured else DEFAULT_NODE_MODULES
+
+
+def missing_assets(names: tuple[str, ...]) -> list[str]:
+    """Return the node_modules paths among ``names`` that are not installed."""
+    root = node_modules_dir()
+    return [ASSETS[name] for name in names if not (root / ASSETS[name]).is_file()]
+
+
+def _kb():
+    return current_app.extensions["lbp_kg"]
+
+
+def _entity_href(name: str) -> str:
+    return f"{request.script_root}/id/{name}"
+
+
+def _catalogue() -> list[NamedQuery]:
+    """Return the named queries of the public catalogue, in catalogue order."""
+    catalog = current_app.extensions.get(CATALOG_KEY)
+    if catalog is None:
+        catalog = current_app.extensions[CATALOG_KEY] = Catalog.load()
+    return list(catalog)
+
+
+@bp.get("/")
+def home():
+    """Render the home page: search, entry points, muscles A to Z and the questions."""
+    muscles = web_graph.muscles_a_to_z(_kb())
+    letters: dict[str, list[dict]] = {}
+    for muscle in muscles:
+        letters.setdefault(muscle["label"][:1].upper(), []).append(muscle)
+    return render_template("home.html", active_page="search", letters=letters, queries=_catalogue(),
+                           example=EXAMPLE_EXPLAIN)
+
+
+@bp.get("/graph")
+def graph_page():
+    """Render the interactive graph: the whole pattern, one term's neighbourhood, or a path."""
+    return render_template(
+        "graph.html",
+        active_page="graph",
+        focus=request.args.get("focus", "").strip(),
+        path_from=request.args.get("from", "").strip(),
+        path_to=request.args.get("to", "").strip(),
+        missing=missing_assets(GRAPH_ASSETS),
+        install_command=INSTALL_COMMAND,
+        example=EXAMPLE_EXPLAIN,
+    )
+
+
+@bp.get("/graph.json")
+def graph_data():
+    """Return the graph as Cytoscape elements with its legend: the pattern, or ``focus``'s neighbourhood."""
+    kb = _kb()
+    index = labels.get_label_index(current_app)
+    text = request.args.get("focus", "").strip()
+    if not text:
+        data = web_graph.graph_elements(index, web_graph.pattern_edges(kb), _entity_href)
+        return jsonify(focus=None, title="The lower crossed syndrome pattern", **data)
+    focus = _resolve(index, text)
+    name = web_graph.local_name(focus.iri)
+    data = web_graph.graph_elements(index, web_graph.neighbourhood_edges(kb, focus.iri), _entity_href,
+                                    focus=focus.iri)
+    return jsonify(focus={"iri": focus.iri, "id": name, "label": focus.label, "href": _entity_href(name)},
+                   title=f"Around {focus.label}", **data)
+
+
+def _resolve(index: labels.LabelIndex, text: str) -> labels.Entity:
+    """Return the entity ``text`` names (label, synonym, CURIE or IRI); 404 or 409 when it cannot."""
+    try:
+        return index.resolve(text)
+    except labels.EntityNotFound as err:
+        raise ApiError(404, f"{err}; pick one of the suggestions, or search at /search?q=",
+                       focus=text, suggestions=[e.summary() for e in err.suggestions]) from None
+    except labels.AmbiguousEntity as err:
+        raise ApiError(409, str(err), focus=text, candidates=[e.summary() for e in err.candidates]) from None
+
+
+def example_for(param: Parameter) -> str | None:
+    """Return a value to suggest for a query parameter, or None when no example fits its types."""
+    return next((EXAMPLE_VALUES[t] for t in param.types if t in EXAMPLE_VALUES), None)
+
+
+@bp.get("/questions")
+def questions():
+    """Render every named query as a form, with its SPARQL and download links."""
+    return render_template("questions.html", active_page="questions", queries=_catalogue(), example_for=example_for)
+
+
+@bp.get("/assets/<path:name>")
+def asset(name: str):
+    """Serve one whitelisted browser library file from node_modules/."""
+    if name not in ASSETS:
+        raise ApiError(404, f"no asset called {name!r}; available: {', '.join(sorted(ASSETS))}")
+    path = node_modules_dir() / ASSETS[name]
+    if not path.is_file():
+        raise ApiError(404, f"{ASSETS[name]} is not installed; run `{INSTALL_COMMAND}` in the "
+                            "project folder (it installs package-lock.json into node_modules/)")
+    return send_file(path, max_age=3600)
+
+
+def editor_example(query: NamedQuery, index: labels.LabelIndex) -> dict:
+    """Return a catalogue query as an editor tab, its parameters bound to example values.
+
+    The binding is a trailing VALUES clause (valid after any SELECT), so the query text the
+    catalogue serves stays untouched above it and the tab runs as it stands.
+    """
+    bindings = []
+    for param in query.parameters:
+        example = example_for(param)
+        try:
+            entity = index.resolve(example, param.type_iris) if example else None
+        except LookupError:
+            entity = None
+        if entity is not None:
+            bindings.append(f"VALUES ?{param.name} {{ <{entity.iri}> }}  # {entity.label}")
+    text = query.text.rstrip()
+    if bindings:
+        text += "\n\n# The question's parameter, bound to an example: change it and run again.\n"
+        text += "\n".join(bindings) + "\n"
+    return {"name": query.title, "query": text}
+
+
+def render_sparql_editor() -> str:
+    """Render the YASGUI SPARQL editor page, with the catalogue's queries as example tabs.
+
+    sparql.py calls this from its bare-GET branch when the client prefers text/html.
+    """
+    index = labels.get_label_index(current_app)
+    return render_template(
+        "sparql_editor.html",
+        active_page="sparql",
+        endpoint=f"{request.script_root}/sparql",
+        examples=[editor_example(query, index) for query in _catalogue()],
+        missing=missing_assets(EDITOR_ASSETS),
+        install_command=INSTALL_COMMAND,
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Register the web pages."""
+    app.register_blueprint(bp)

@@ -8,7 +8,12 @@ name for "every module graph, without the inferences".
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
+import tempfile
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterable, Sequence
 
 import pyoxigraph as ox
@@ -21,8 +26,40 @@ INFERRED_GRAPH = GRAPH_BASE + "inferred"
 ASSERTED_GRAPH = GRAPH_BASE + "asserted"
 
 
+#: Snapshots of other versions older than this are removed when a new one is written.
+STALE_SNAPSHOT_SECONDS = 24 * 3600
+
+
 class UnknownGraphError(ValueError):
     """A request named a graph the service does not hold."""
+
+
+@dataclass(frozen=True)
+class QueryDataset:
+    """The RDF dataset of one query, as graph IRIs the store holds.
+
+    ``default_graphs`` None means "the union of every graph"; ``named_graphs`` None means "every
+    graph". Plain strings, so a dataset can be sent to a query worker process.
+    """
+
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+
+    def query_options(self) -> dict:
+        """Return the ``pyoxigraph.Store.query`` keyword arguments selecting this dataset."""
+        options: dict = {}
+        if self.default_graphs is None:
+            options["use_default_graph_as_union"] = True
+        else:
+            options["default_graph"] = [ox.NamedNode(g) for g in self.default_graphs]
+        if self.named_graphs is not None:
+            options["named_graphs"] = [ox.NamedNode(g) for g in self.named_graphs]
+        return options
+
+
+def open_snapshot(path: str | os.PathLike) -> ox.Store:
+    """Open a snapshot written by ``OxigraphStore.write_snapshot`` for reading only."""
+    return ox.Store.read_only(str(path))
 
 
 def graph_to_ntriples(graph: Graph) -> bytes:
@@ -62,6 +99,7 @@ class OxigraphStore:
             sizes[module.iri] = len(module.graph)
         if inferred is not None:
             data = graph_to_ntriples(inferred)
+            payloads.append(data)
             store.bulk_load(data, ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(INFERRED_GRAPH))
             sizes[INFERRED_GRAPH] = len(inferred)
         return cls(
@@ -81,13 +119,13 @@ class OxigraphStore:
             names.append(INFERRED_GRAPH)
         return names + [ASSERTED_GRAPH]
 
-    def _graphs(self, iris: Sequence[str]) -> list[ox.NamedNode]:
-        resolved: list[ox.NamedNode] = []
+    def _graphs(self, iris: Sequence[str]) -> list[str]:
+        resolved: list[str] = []
         for iri in iris:
             if iri == ASSERTED_GRAPH:
-                resolved.extend(ox.NamedNode(g) for g in self.module_graphs)
+                resolved.extend(self.module_graphs)
             elif iri in self.module_graphs or (iri == INFERRED_GRAPH and self.has_inferred):
-                resolved.append(ox.NamedNode(iri))
+                resolved.append(iri)
             else:
                 raise UnknownGraphError(
                     f"unknown graph <{iri}>; this service holds: "
@@ -95,14 +133,56 @@ class OxigraphStore:
                 )
         return resolved
 
+    def resolve_dataset(self, default_graph_uris: Sequence[str] = (),
+                        named_graph_uris: Sequence[str] = ()) -> QueryDataset:
+        """Check the named graphs and return the dataset they make (UnknownGraphError if foreign).
+
+        No default graphs means the union of every graph; no named graphs means every graph.
+        """
+        return QueryDataset(
+            default_graphs=tuple(self._graphs(default_graph_uris)) if default_graph_uris else None,
+            named_graphs=tuple(self._graphs(named_graph_uris)) if named_graph_uris else None,
+        )
+
     def query(self, sparql: str, *, substitutions: dict | None = None,
               default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = ()):
         """Run a SPARQL query; by default over the union of all graphs."""
-        options: dict = {"substitutions": substitutions} if substitutions else {}
-        if default_graph_uris:
-            options["default_graph"] = self._graphs(default_graph_uris)
-        else:
-            options["use_default_graph_as_union"] = True
-        if named_graph_uris:
-            options["named_graphs"] = self._graphs(named_graph_uris)
+        options = self.resolve_dataset(default_graph_uris, named_graph_uris).query_options()
+        if substitutions:
+            options["substitutions"] = substitutions
         return self.store.query(sparql, **options)
+
+    def write_snapshot(self, cache_dir: str | os.PathLike) -> Path:
+        """Write the store to ``<cache_dir>/query-store/<version>`` once; return that directory.
+
+        Query worker processes open the snapshot read-only instead of loading the data again.
+        The copy is built in a temporary directory and renamed into place, so processes racing
+        to write the same version never see a half-written store.
+        """
+        root = Path(cache_dir) / "query-store"
+        target = root / self.version
+        if target.is_dir():
+            return target
+        root.mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(prefix=f".{self.version}-", dir=root))
+        try:
+            snapshot = ox.Store(str(building / "store"))
+            snapshot.bulk_load(self.store.dump(format=ox.RdfFormat.N_QUADS), ox.RdfFormat.N_QUADS)
+            snapshot.flush()
+            del snapshot
+            try:
+                os.rename(building / "store", target)
+            except OSError:
+                if not target.is_dir():  # a racing process won if the target now exists
+                    raise
+        finally:
+            shutil.rmtree(building, ignore_errors=True)
+        _remove_stale_snapshots(root, keep=target)
+        return target
+
+
+def _remove_stale_snapshots(root: Path, keep: Path) -> None:
+    cutoff = time.time() - STALE_SNAPSHOT_SECONDS
+    for entry in root.iterdir():
+        if entry != keep and entry.is_dir() and entry.stat().st_mtime < cutoff:
+            shutil.rmtree(entry, ignore_errors=True)

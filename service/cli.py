@@ -1,0 +1,145 @@
+"""The ``lbp-kg`` command line: validate the knowledge graph and run the reasoner.
+
+Heavy imports (pySHACL, owlready2, the ontology loader) happen inside the commands, so
+``lbp-kg --help`` stays fast and importing this module never imports the Flask app.
+
+Exit codes: 0 the graph passes; 1 problems were found (shape violations, an inconsistent
+ontology or unsatisfiable classes); 2 input could not be read (RDF syntax error, missing
+module, bad option); 3 the reasoner could not run (no Java, or HermiT failed).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_BAD_INPUT = 2
+EXIT_REASONER_UNAVAILABLE = 3
+
+DEFAULT_INFERRED_OUTPUT = Path("build") / "lbp-inferred.ttl"
+
+_FILES = click.argument(
+    "files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="Log progress to stderr (-v info, -vv debug).")
+def main(verbose: int) -> None:
+    """lbp-kg: the musculoskeletal low back pain knowledge graph.
+
+    Check the bundled ontology (plus your own RDF files) against the SHACL shapes and the
+    HermiT reasoner, and build the inferred graph.
+    """
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+def _load_graph(files: tuple[Path, ...]):
+    """Load the bundled ontology, its extensions directory and the given files as one graph."""
+    from service import ontology
+    from service.paths import EXTENSIONS_DIR
+    from service.rdf_files import RdfSyntaxError
+
+    extras = [*ontology.extension_files(EXTENSIONS_DIR), *files]
+    try:
+        return ontology.load_ontology(extensions=extras)
+    except RdfSyntaxError as err:
+        raise click.exceptions.Exit(_fail(f"Cannot parse RDF: {err}", EXIT_BAD_INPUT))
+    except ontology.OntologyLoadError as err:
+        raise click.exceptions.Exit(_fail(f"Cannot load the ontology: {err}", EXIT_BAD_INPUT))
+    except OSError as err:
+        raise click.exceptions.Exit(_fail(f"Cannot read {err.filename}: {err.strerror}", EXIT_BAD_INPUT))
+
+
+def _fail(message: str, code: int) -> int:
+    click.echo(message, err=True)
+    return code
+
+
+def _run_reasoner(graph):
+    """Run HermiT, turning a missing Java or a Java failure into a message and exit code 3."""
+    from service.reasoning import JavaNotFoundError, ReasonerError, reason
+
+    try:
+        return reason(graph)
+    except (JavaNotFoundError, ReasonerError) as err:
+        raise click.exceptions.Exit(_fail(str(err), EXIT_REASONER_UNAVAILABLE))
+
+
+@main.command()
+@_FILES
+@click.option("--reason", "run_reasoner", is_flag=True,
+              help="Also run the HermiT reasoner (needs Java); fail if the ontology is inconsistent "
+                   "or has unsatisfiable classes.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="How to print the results.")
+def validate(files: tuple[Path, ...], run_reasoner: bool, output_format: str) -> None:
+    """Check the ontology, merged with FILES, against the lbp-kg SHACL shapes.
+
+    FILES are extra RDF files (Turtle, RDF/XML, N-Triples, JSON-LD) validated together with the
+    bundled ontology and ontology/extensions/. Each problem is printed with the term, its
+    label and the missing or wrong property. Exit status: 0 conforms, 1 problems found,
+    2 a file cannot be parsed (file and line are printed), 3 the reasoner cannot run.
+    """
+    from service.validation import validate_graph
+
+    graph = _load_graph(files)
+    report = validate_graph(graph)
+    reasoning = _run_reasoner(graph) if run_reasoner else None
+
+    if output_format == "json":
+        data = report.as_dict()
+        if reasoning is not None:
+            data["reasoning"] = {
+                "consistent": reasoning.consistent,
+                "unsatisfiable_classes": reasoning.unsatisfiable_classes,
+                "explanation": reasoning.explanation,
+                "seconds": round(reasoning.seconds, 2),
+            }
+        click.echo(json.dumps(data, indent=2))
+    else:
+        click.echo(report.as_text())
+        if reasoning is not None:
+            click.echo(reasoning.describe())
+
+    passed = report.conforms and (reasoning is None or reasoning.ok)
+    sys.exit(EXIT_OK if passed else EXIT_PROBLEMS)
+
+
+@main.command()
+@_FILES
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=DEFAULT_INFERRED_OUTPUT, show_default=True,
+              help="Where to write the asserted plus inferred triples, as Turtle.")
+def reason(files: tuple[Path, ...], output: Path) -> None:
+    """Run the HermiT reasoner and write the inferred graph as Turtle.
+
+    Loads the bundled ontology (with ontology/extensions/ and any FILES), checks that it is
+    consistent and that every class can have members, and writes the asserted triples plus
+    HermiT's inferences (types, subclasses, property values) to OUTPUT. Needs Java. Exit
+    status: 0 consistent, 1 inconsistent or unsatisfiable classes, 2 unreadable input,
+    3 no Java.
+    """
+    from service.reasoning import inferred_graph
+
+    graph = _load_graph(files)
+    result = _run_reasoner(graph)
+    click.echo(result.describe())
+    if not result.consistent:
+        sys.exit(EXIT_PROBLEMS)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    inferred_graph(graph, result).serialize(destination=output, format="turtle", encoding="utf-8")
+    click.echo(f"Wrote {output} ({len(result.inferred)} inferred triples).")
+    sys.exit(EXIT_OK if result.ok else EXIT_PROBLEMS)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

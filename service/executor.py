@@ -44,6 +44,8 @@ class QueryJob:
     substitutions: tuple[tuple[str, object], ...] = ()
     solutions_type: str | None = "application/sparql-results+json"
     graph_type: str | None = "text/turtle"
+    #: resolves relative IRIs in the query (the protocol allows the endpoint's own URL)
+    base_iri: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,8 @@ def execute_job(store: ox.Store, job: QueryJob, max_rows: int,
                 prefixes: dict[str, str] | None) -> SerializedResult | _Failure:
     """Evaluate one job against a store and write its result; failures are returned, not raised."""
     options = job.dataset.query_options()
+    if job.base_iri:
+        options["base_iri"] = job.base_iri
     if job.substitutions:
         options["substitutions"] = {ox.Variable(name): term for name, term in job.substitutions}
     try:

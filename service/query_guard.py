@@ -64,11 +64,14 @@ def _iri(token: tuple[str, str], prefixes: dict[str, str], base: str | None) -> 
     return None
 
 
-def inspect_query(sparql: str) -> QueryInspection:
-    """Refuse SERVICE and SPARQL Update (QueryRefused); return the graphs FROM clauses name."""
+def inspect_query(sparql: str, base_iri: str | None = None) -> QueryInspection:
+    """Refuse SERVICE and SPARQL Update (QueryRefused); return the graphs FROM clauses name.
+
+    ``base_iri`` resolves relative IRIs in FROM clauses when the query declares no BASE.
+    """
     tokens = _tokens(sparql)
     prefixes: dict[str, str] = {}
-    base: str | None = None
+    base = base_iri
     from_graphs: list[str] = []
     from_named: list[str] = []
     for index, (kind, text) in enumerate(tokens):

@@ -86,8 +86,9 @@ def respond_to_query(kb: KnowledgeBase, sparql_text: str, *, substitutions: Mapp
     given here (the protocol's dataset) replace any FROM / FROM NAMED in the query; graphs must be
     the service's own. Must be called inside a request (it reads Accept and ``?format=``).
     """
+    base_iri = request.base_url
     try:
-        inspection = inspect_query(sparql_text)
+        inspection = inspect_query(sparql_text, base_iri)
     except QueryRefused as err:
         raise ApiError(400, str(err)) from None
     if default_graph_uris or named_graph_uris:
@@ -105,7 +106,7 @@ def respond_to_query(kb: KnowledgeBase, sparql_text: str, *, substitutions: Mapp
                        available=list(SOLUTION_TYPES + GRAPH_TYPES))
 
     job = QueryJob(sparql=sparql_text, dataset=dataset, substitutions=_substitutions(substitutions),
-                   solutions_type=solutions_type, graph_type=graph_type)
+                   solutions_type=solutions_type, graph_type=graph_type, base_iri=base_iri)
     try:
         result = query_executor(kb).run(job)
     except QuerySyntaxError as err:

@@ -21,7 +21,7 @@ INTERNAL_QUERIES_DIR = QUERIES_DIR / "internal"
 
 #: The queries whose CONSTRUCT/DESCRIBE results together make an entity's description.
 DESCRIPTION_QUERIES = ("describe-outgoing", "describe-incoming", "describe-claims", "describe-labels",
-                       "describe-claim-labels")
+                       "describe-claim-labels", "describe-subject-sources")
 
 OBO = "http://purl.obolibrary.org/obo/"
 OBO_IN_OWL = "http://www.geneontology.org/formats/oboInOwl#"
@@ -48,6 +48,30 @@ MATCH_KINDS = {
 }
 
 _SHOWN_APART = {RDF.type, RDFS.label, DEFINITION, *SYNONYM_KINDS, *MATCH_KINDS}
+
+#: Readable names for the RDF, RDFS and OWL terms a description uses (the ontology labels its own).
+STANDARD_LABELS = {
+    RDFS.subClassOf: "subclass of",
+    RDFS.subPropertyOf: "subproperty of",
+    RDFS.domain: "domain",
+    RDFS.range: "range",
+    RDFS.comment: "comment",
+    RDFS.seeAlso: "see also",
+    OWL.inverseOf: "inverse of",
+    OWL.equivalentClass: "equivalent class",
+    OWL.disjointWith: "disjoint with",
+    OWL.imports: "imports",
+    OWL.versionInfo: "version",
+    OWL.versionIRI: "version IRI",
+    OWL.Class: "OWL class",
+    OWL.NamedIndividual: "named individual",
+    OWL.ObjectProperty: "object property",
+    OWL.DatatypeProperty: "datatype property",
+    OWL.AnnotationProperty: "annotation property",
+    OWL.FunctionalProperty: "functional property",
+    OWL.TransitiveProperty: "transitive property",
+    OWL.Ontology: "ontology",
+}
 
 
 @lru_cache(maxsize=None)
@@ -176,7 +200,9 @@ class TermLinker:
     def label(self, iri: str) -> str | None:
         labels = [o for o in self.graph.objects(URIRef(iri), RDFS.label) if isinstance(o, Literal)]
         english = [lit for lit in labels if lit.language in ("en", None)]
-        return str(min(english or labels)) if labels else None
+        if labels:
+            return str(min(english or labels))
+        return STANDARD_LABELS.get(URIRef(iri))
 
     def link(self, iri: str) -> TermLink:
         curie = self.curie(iri)
@@ -191,6 +217,7 @@ def _text(graph: Graph, subject, predicate) -> str | None:
 
 
 def _claims(graph: Graph, linker: TermLinker, subject, predicate, target) -> list[Claim]:
+    """Return the provenance of one edge: its axioms' annotations (see _node_claims otherwise)."""
     claims = []
     for axiom in graph.subjects(OWL.annotatedSource, subject):
         if (axiom, OWL.annotatedProperty, predicate) not in graph or \
@@ -201,6 +228,17 @@ def _claims(graph: Graph, linker: TermLinker, subject, predicate, target) -> lis
             claims.append(Claim(source=linker.link(str(source)) if source is not None else None,
                                 section=_text(graph, axiom, SOURCE_SECTION),
                                 note=_text(graph, axiom, EVIDENCE_NOTE)))
+    return _in_order(claims)
+
+
+def _node_claims(graph: Graph, linker: TermLinker, node) -> list[Claim]:
+    """Return the provenance a claim node (treatment target, prognosis ...) states on itself."""
+    section, note = _text(graph, node, SOURCE_SECTION), _text(graph, node, EVIDENCE_NOTE)
+    return _in_order([Claim(source=linker.link(str(source)), section=section, note=note)
+                      for source in graph.objects(node, DCTERMS_SOURCE) if isinstance(source, URIRef)])
+
+
+def _in_order(claims: list[Claim]) -> list[Claim]:
     return sorted(claims, key=lambda c: (c.source.label if c.source else "", c.section or "", c.note or ""))
 
 
@@ -241,8 +279,11 @@ def entity_page(graph: Graph, iri: str, base_iri: str, id_path: str = "/id/") ->
     incoming: dict[str, list[Edge]] = {}
     for subject, predicate in graph.subject_predicates(entity):
         if isinstance(subject, URIRef) and subject != entity:
+            claims = _claims(graph, linker, subject, predicate, entity)
+            if not claims and predicate != DCTERMS_SOURCE:
+                claims = _node_claims(graph, linker, subject)
             incoming.setdefault(str(predicate), []).append(Edge(
-                term=linker.link(str(subject)), claims=_claims(graph, linker, subject, predicate, entity)))
+                term=linker.link(str(subject)), claims=claims))
     cited = [
         CitedClaim(subject=linker.link(str(graph.value(axiom, OWL.annotatedSource))),
                    relation=linker.link(str(graph.value(axiom, OWL.annotatedProperty))),

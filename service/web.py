@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Flask, current_app, jsonify, render_template, request, send_file
+import pyoxigraph as ox
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request, send_file, url_for
 
 from service import labels, web_graph
 from service.catalog import Catalog, NamedQuery, Parameter
@@ -91,10 +92,16 @@ def home():
 @bp.get("/graph")
 def graph_page():
     """Render the interactive graph: the whole pattern, one term's neighbourhood, or a path."""
+    focus = request.args.get("focus", "").strip()
+    try:
+        focus_label = labels.get_label_index(current_app).resolve(focus).label if focus else ""
+    except LookupError:
+        focus_label = focus  # the page shows the error /graph.json gives for it
     return render_template(
         "graph.html",
         active_page="graph",
-        focus=request.args.get("focus", "").strip(),
+        focus=focus,
+        focus_label=focus_label,
         path_from=request.args.get("from", "").strip(),
         path_to=request.args.get("to", "").strip(),
         missing=missing_assets(GRAPH_ASSETS),
@@ -192,6 +199,42 @@ def render_sparql_editor() -> str:
     )
 
 
+def entity_extras(iri: str) -> dict:
+    """Return what the web pages add to an entity page: a graph link and the motor points.
+
+    Called from templates/entity_web.html, which entity.html includes.
+    """
+    if not iri.startswith(web_graph.LBP):
+        return {"graph_href": None, "motor_points": []}
+    name = web_graph.local_name(iri)
+    points: dict[str, dict] = {}
+    for row in _kb().store.query(web_graph.internal_query("web-motor-points"),
+                                 substitutions={ox.Variable("muscle"): ox.NamedNode(iri)}):
+        point_iri = row["point"].value
+        point = points.setdefault(point_iri, {
+            "label": _value(row["pointLabel"]) or web_graph.local_name(point_iri),
+            "href": _entity_href(web_graph.local_name(point_iri)),
+            "location": _value(row["location"]),
+            "targets": [],
+        })
+        if row["target"] is not None:
+            point["targets"].append({
+                "treatment": _value(row["treatmentLabel"]),
+                "condition": _value(row["conditionLabel"]),
+                "priority": _value(row["priority"]),
+                "indication": _value(row["indication"]),
+                "source": _value(row["sourceLabel"]),
+                "source_href": (_entity_href(web_graph.local_name(row["source"].value))
+                                if row["source"] is not None else None),
+            })
+    return {"graph_href": url_for("web.graph_page", focus=f"lbp:{name}"), "motor_points": list(points.values())}
+
+
+def _value(term) -> str | None:
+    return term.value if term is not None else None
+
+
 def init_app(app: Flask) -> None:
-    """Register the web pages."""
+    """Register the web pages, and the helper entity pages call for their graph link and motor points."""
     app.register_blueprint(bp)
+    app.add_template_global(entity_extras, "web_entity_extras")

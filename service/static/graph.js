@@ -123,6 +123,7 @@
   function showSelection(node) {
     var box = document.getElementById("graph-selection");
     box.innerHTML = "";
+    box.hidden = !node;
     if (!node) return;
     var title = document.createElement("h3");
     title.textContent = node.data("label");
@@ -134,7 +135,9 @@
     actions.className = "selection-actions";
     actions.appendChild(link("Open its page", node.data("href")));
     actions.appendChild(document.createTextNode(" · "));
-    actions.appendChild(link("Centre the graph here", window.location.pathname + "?focus=" + encodeURIComponent(node.data("label"))));
+    var iri = node.data("iri");
+    var focusValue = iri.indexOf(LBP) === 0 ? "lbp:" + iri.slice(LBP.length) : iri;
+    actions.appendChild(link("Centre the graph here", window.location.pathname + "?focus=" + encodeURIComponent(focusValue)));
     box.appendChild(actions);
   }
 
@@ -231,9 +234,9 @@
   function stylesheet(legend) {
     var style = [
       { selector: "node", style: {
-          "label": "data(label)", "text-wrap": "wrap", "text-max-width": "104px",
-          "text-valign": "center", "text-halign": "center", "font-size": "11px",
-          "font-family": "system-ui, sans-serif", "width": "118px", "height": "46px",
+          "label": "data(label)", "text-wrap": "wrap", "text-max-width": "112px",
+          "text-valign": "center", "text-halign": "center", "font-size": "12px",
+          "font-family": "system-ui, sans-serif", "width": "124px", "height": "48px",
           "border-width": 1, "border-color": "#555", "background-color": "#eee", "color": "#111" } },
       { selector: "node[?focus]", style: { "border-width": 4, "border-color": "#000" } },
       { selector: "node:selected", style: { "border-width": 4, "border-color": "#000", "overlay-opacity": 0 } },
@@ -262,21 +265,33 @@
     return style;
   }
 
+  /* On a small screen the whole pattern fits only at an unreadable size: start zoomed in on
+   * where the story begins (the path, or the terms nothing leads to) and let the reader pan. */
+  function readableZoom(cy, highlighted) {
+    var READABLE = 0.55;
+    if (cy.zoom() >= READABLE) return;
+    var start = highlighted ? cy.nodes(".on-path") : cy.nodes("[?focus]");
+    if (!start.length) start = cy.nodes('[kind = "factor"]');
+    if (!start.length) start = cy.nodes().roots();
+    cy.zoom(READABLE + 0.15);
+    cy.center(start.length ? start.first() : cy.nodes().first());
+    say(statusEl.textContent + " Zoomed in to be readable: drag or pinch to see the rest.");
+  }
+
   function draw(data, highlighted) {
     if (window.cytoscapeDagre && !cytoscape.__lbpDagre) {
       cytoscape.use(window.cytoscapeDagre);
       cytoscape.__lbpDagre = true;
     }
-    var narrow = container.clientWidth < 640;
+    // top to bottom: causes above effects, which also suits both wide and tall screens
     var layout = cytoscape.__lbpDagre
-      ? { name: "dagre", rankDir: narrow ? "TB" : "LR", nodeSep: 14, rankSep: narrow ? 40 : 70, edgeSep: 8, padding: 16 }
+      ? { name: "dagre", rankDir: "TB", nodeSep: 16, rankSep: 48, edgeSep: 8, padding: 12 }
       : { name: "breadthfirst", directed: true, padding: 16 };
     var cy = cytoscape({
       container: container,
       elements: { nodes: data.nodes, edges: data.edges },
       style: stylesheet(data.legend),
       layout: layout,
-      wheelSensitivity: 0.3,
       minZoom: 0.15,
       maxZoom: 3
     });
@@ -289,6 +304,7 @@
         if (highlighted.nodes[n.id()]) n.removeClass("faded").addClass("on-path");
       });
     }
+    cy.ready(function () { readableZoom(cy, highlighted); });
     cy.on("tap", "node", function (event) { showSelection(event.target); });
     cy.on("tap", function (event) { if (event.target === cy) showSelection(null); });
     cy.on("dbltap", "node", function (event) { window.location.href = event.target.data("href"); });
@@ -319,7 +335,7 @@
       document.getElementById("graph-title").textContent = "From " + pathFrom + " to " + pathTo;
       return { data: data, highlighted: addPath(data, path), path: path };
     }, function (error) {
-      say("The path could not be explained: " + error.message + ". Showing the whole pattern.");
+      say("The path could not be explained (" + error.message.replace(/\.+$/, "") + "); showing the whole pattern.");
       return { data: data, highlighted: null, path: null, quiet: true };
     });
   }).then(function (view) {
@@ -329,11 +345,11 @@
       listPath(view.data, view.path);
       document.querySelector(".legend-path").hidden = false;
     }
-    if (libraryLoaded) draw(view.data, view.highlighted);
     if (!view.quiet) {
       say(view.data.nodes.length + " terms and " + view.data.edges.length + " links" +
           (view.path ? "; the path has " + view.path.steps.length + " steps, drawn in bold" : "") + ".");
     }
+    if (libraryLoaded) draw(view.data, view.highlighted);
   }).catch(function (error) {
     say("The graph could not be loaded: " + error.message);
   });

@@ -115,3 +115,10 @@ def test_every_shape_message_is_a_sentence_and_every_shape_a_violation(shapes):
         assert text.endswith("."), text
     severities = set(shapes.objects(None, SH.severity))
     assert severities == {SH.Violation}
+
+
+def test_the_shipped_ontology_conforms_to_the_shapes(shapes):
+    from service.ontology import load_ontology
+
+    report = validate_graph(load_ontology(), shapes)
+    assert report.conforms, report.as_text()

@@ -32,6 +32,15 @@ class CatalogError(ValueError):
     """A named query file is malformed; the message names the file and what to fix."""
 
 
+class MissingParameter(ValueError):
+    """A named query was run without a value for one of its parameters."""
+
+    def __init__(self, query: "NamedQuery", parameter: "Parameter"):
+        self.query = query
+        self.parameter = parameter
+        super().__init__(f"query {query.name!r} needs the parameter {parameter.name!r}: {parameter.description}")
+
+
 @dataclass(frozen=True)
 class Parameter:
     """One parameter of a named query: the variable it binds and the entity types it accepts."""
@@ -60,6 +69,17 @@ class NamedQuery:
     path: Path
     #: the projected variables, in order (the columns of every answer)
     columns: tuple[str, ...] = ()
+
+    def bind(self, iris: dict[str, str]) -> dict[ox.Variable, ox.NamedNode]:
+        """Return SPARQL substitutions binding each parameter to its resolved entity IRI.
+
+        The values are bound as terms, never pasted into the query text, so no value can change
+        what the query does.
+        """
+        for parameter in self.parameters:
+            if not iris.get(parameter.name):
+                raise MissingParameter(self, parameter)
+        return {ox.Variable(p.name): ox.NamedNode(iris[p.name]) for p in self.parameters}
 
     def as_json(self) -> dict:
         """Describe the query for the catalogue."""

@@ -119,7 +119,7 @@ def execute_job(store: ox.Store, job: QueryJob, max_rows: int,
     except ResultNotAcceptable as err:
         return _Failure("not_acceptable", str(err), err.kind)
     except OSError as err:
-        return _Failure("error", f"the store could not be read: {err}")
+        return _Failure("error", f"evaluation failed with a system error: {err}")
     except Exception as err:  # noqa: BLE001 - the worker must answer, whatever went wrong
         return _Failure("evaluation", f"{type(err).__name__}: {err}")
 

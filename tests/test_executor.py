@@ -1,0 +1,144 @@
+"""Queries run in worker processes that are killed at the deadline; the pool recovers."""
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Graph
+
+from service.executor import QueryError, QueryExecutor, QueryJob, QuerySyntaxError, QueryTimeout
+from service.ontology import Module
+from service.store import OxigraphStore
+
+TIMEOUT = 1.5
+MARGIN = 1.5
+
+TINY_ANATOMY = """
+@prefix lbp: <https://w3id.org/lbp-kg/id/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+lbp:psoas-major a lbp:Muscle ; rdfs:label "psoas major"@en .
+lbp:iliacus a lbp:Muscle ; rdfs:label "iliacus"@en .
+"""
+
+LABEL_OF = "SELECT ?term ?label WHERE { ?term <http://www.w3.org/2000/01/rdf-schema#label> ?label }"
+# 5 triples to the 40th power: never finishes, yields no row to stop at
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"?s{i} ?p{i} ?o{i} ." for i in range(40)) + " }"
+
+
+def tiny_store() -> OxigraphStore:
+    graph = Graph().parse(data=TINY_ANATOMY, format="turtle")
+    return OxigraphStore.from_modules([Module(iri="https://w3id.org/lbp-kg/test/anatomy",
+                                              path=Path("anatomy.ttl"), graph=graph, version=None)])
+
+
+@pytest.fixture(scope="module")
+def executor(tmp_path_factory):
+    pool = QueryExecutor(store=tiny_store(), cache_dir=str(tmp_path_factory.mktemp("cache")),
+                         timeout=TIMEOUT, max_rows=100, workers=2)
+    yield pool
+    pool.close()
+
+
+def labels(result) -> list[str]:
+    return sorted(b["label"]["value"] for b in json.loads(result.body)["results"]["bindings"])
+
+
+def test_no_worker_starts_until_the_first_query(tmp_path):
+    pool = QueryExecutor(store=tiny_store(), cache_dir=str(tmp_path), timeout=TIMEOUT)
+    assert pool.live_workers == 0 and not (tmp_path / "query-store").exists()
+    pool.close()
+
+
+def test_a_query_runs_in_a_worker_and_comes_back_serialised(executor):
+    result = executor.run(QueryJob(LABEL_OF))
+    assert result.media_type == "application/sparql-results+json"
+    assert labels(result) == ["iliacus", "psoas major"]
+
+
+def test_substitutions_cross_the_process_boundary(executor):
+    job = QueryJob(LABEL_OF, substitutions=(("term", ox.NamedNode("https://w3id.org/lbp-kg/id/iliacus")),))
+    assert labels(executor.run(job)) == ["iliacus"]
+
+
+def test_a_syntax_error_reports_line_and_column(executor):
+    with pytest.raises(QuerySyntaxError) as error:
+        executor.run(QueryJob("SELECT *\nWHERE { ?s ?p }"))
+    assert (error.value.line, error.value.column) == (2, 16)
+
+
+def test_a_runaway_query_is_killed_at_the_deadline_and_the_pool_recovers(executor):
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout, match="time limit; simplify it or add LIMIT"):
+        executor.run(QueryJob(RUNAWAY))
+    assert TIMEOUT <= time.monotonic() - started < TIMEOUT + MARGIN
+    assert executor.stats["killed"] >= 1
+    assert labels(executor.run(QueryJob(LABEL_OF))) == ["iliacus", "psoas major"]
+
+
+def test_other_queries_are_answered_while_one_runs_away(executor):
+    outcome = {}
+
+    def run_away():
+        try:
+            executor.run(QueryJob(RUNAWAY))
+        except QueryTimeout as err:
+            outcome["timeout"] = err
+
+    runaway = threading.Thread(target=run_away)
+    runaway.start()
+    time.sleep(0.2)
+    started = time.monotonic()
+    assert labels(executor.run(QueryJob(LABEL_OF))) == ["iliacus", "psoas major"]
+    assert time.monotonic() - started < 0.5
+    runaway.join()
+    assert "timeout" in outcome
+
+
+def test_a_query_waiting_for_the_only_worker_is_answered_once_the_runaway_is_killed(tmp_path):
+    pool = QueryExecutor(store=tiny_store(), cache_dir=str(tmp_path), timeout=TIMEOUT, workers=1)
+    pool.start()
+    stuck = threading.Thread(target=pytest.raises, args=(QueryTimeout, pool.run, QueryJob(RUNAWAY)))
+    stuck.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    assert labels(pool.run(QueryJob(LABEL_OF))) == ["iliacus", "psoas major"]
+    assert TIMEOUT - 0.3 - 0.1 < time.monotonic() - started < TIMEOUT
+    stuck.join()
+    pool.close()
+
+
+def test_a_worker_cannot_reach_the_network_even_if_a_service_call_slips_past_the_guard(executor):
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    server.settimeout(0.5)
+    port = server.getsockname()[1]
+    try:
+        with pytest.raises(QueryError, match="Operation not permitted"):
+            executor.run(QueryJob(f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}"))
+        with pytest.raises(socket.timeout):
+            server.accept()
+    finally:
+        server.close()
+
+
+def test_the_snapshot_is_written_once_per_store_version(tmp_path):
+    store = tiny_store()
+    first = store.write_snapshot(tmp_path)
+    marker = first / "written-once"
+    marker.write_text("")
+    assert store.write_snapshot(tmp_path) == first and marker.exists()
+    assert first.name == store.version
+
+
+def test_closing_the_pool_stops_its_workers(tmp_path):
+    pool = QueryExecutor(store=tiny_store(), cache_dir=str(tmp_path), timeout=TIMEOUT, workers=1)
+    pool.run(QueryJob(LABEL_OF))
+    process = pool._idle[0].process
+    pool.close()
+    assert pool.live_workers == 0 and not process.is_alive()

@@ -145,15 +145,16 @@
 
   function term(binding) { return binding && binding.type === "uri" ? binding.value : null; }
 
-  /* Return the path as [{source, relation, target, labels}] from a SPARQL JSON answer.
-   * Rows either name each step (source/relation/target, or from/to), or list the chain's
+  /* Return the path as {steps: [{source, relation, target}], labels} from a SPARQL JSON answer.
+   * Rows either name each hop (subject/relation/object, in path order), or list the chain's
    * nodes in order (one node per row); both are accepted. */
   function pathSteps(answer) {
     var rows = (answer.results && answer.results.bindings) || [];
     var steps = [];
     var labels = {};
-    var stepKeys = [["source", "relation", "target"], ["from", "relation", "to"],
-                    ["cause", "relation", "effect"], ["subject", "predicate", "object"]];
+    var seen = {};
+    // explain.rq names each hop subject/relation/object (its from/to columns are the ends)
+    var stepKeys = [["subject", "relation", "object"], ["source", "relation", "target"]];
     rows.forEach(function (row) {
       Object.keys(row).forEach(function (key) {
         var m = key.match(/^(.*)Label$/);
@@ -162,7 +163,10 @@
       for (var i = 0; i < stepKeys.length; i++) {
         var k = stepKeys[i];
         if (term(row[k[0]]) && term(row[k[2]])) {
-          steps.push({ source: row[k[0]].value, relation: term(row[k[1]]), target: row[k[2]].value });
+          var step = { source: row[k[0]].value, relation: term(row[k[1]]), target: row[k[2]].value };
+          var key = step.source + " " + step.relation + " " + step.target;
+          // one row per hop and source: draw and list each hop once
+          if (!seen[key]) { seen[key] = true; steps.push(step); }
           return;
         }
       }

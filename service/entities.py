@@ -12,8 +12,10 @@ import threading
 from functools import lru_cache
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request
-from rdflib import Graph, URIRef
+from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import DCTERMS
+from rdflib.plugins.serializers.jsonld import Converter
+from rdflib.plugins.shared.jsonld.context import Context
 
 from service import search
 from service.describe import describe_entity, entity_page
@@ -54,6 +56,24 @@ def jsonld_context() -> dict:
     return json.loads(context_bytes())["@context"]
 
 
+@lru_cache(maxsize=1)
+def _processed_context() -> Context:
+    return Context(jsonld_context())
+
+
+class _Compactor(Converter):
+    """rdflib's RDF-to-JSON-LD converter, keeping blank nodes that are values of @id-typed terms.
+
+    rdflib 7.6 writes such a value as a bare "_:b0" string and drops the blank node's own triples
+    (an owl:unionOf domain would vanish); declining to coerce makes it write the node in full.
+    """
+
+    def type_coerce(self, o, coerce_type):
+        if isinstance(o, BNode):
+            return None
+        return super().type_coerce(o, coerce_type)
+
+
 def _compact_id(iri: str) -> str:
     return "lbp:" + iri[len(LBP):] if iri.startswith(LBP) else iri
 
@@ -64,19 +84,27 @@ def compact_jsonld(graph: Graph, first: str | None = None) -> bytes:
     The document is always ``{"@context": CONTEXT_IRI, "@graph": [...]}``: named nodes sorted by
     id after ``first``, blank nodes (the claims' axioms) last.
     """
-    document = json.loads(graph.serialize(format="json-ld", context=jsonld_context()))
-    document.pop("@context", None)
-    nodes = document.pop("@graph", None)
-    if nodes is None:
-        nodes = [document] if document else []
+    converted = _Compactor(_processed_context(), use_native_types=False, use_rdf_type=False).convert(graph)
+    if isinstance(converted, list):
+        nodes = converted
+    else:
+        nodes = converted.pop("@graph", None)
+        if nodes is None:
+            nodes = [converted] if converted else []
     first_ids = {first, _compact_id(first)} if first else set()
 
     def order(node: dict) -> tuple:
-        node_id = node.get("id", node.get("@id", ""))
+        node_id = str(node.get("id", ""))  # rdflib leaves unshortened ids as URIRefs
         return (node_id not in first_ids, node_id.startswith("_:"), node_id)
 
-    nodes.sort(key=order)
+    nodes = [_keys_in_order(node) for node in sorted(nodes, key=order)]
     return json.dumps({"@context": CONTEXT_IRI, "@graph": nodes}, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def _keys_in_order(node: dict) -> dict:
+    """Put a node's id and type first, then its other keys alphabetically, for readers."""
+    leading = [key for key in ("id", "type") if key in node]
+    return {key: node[key] for key in leading + sorted(key for key in node if key not in leading)}
 
 
 def serialize_graph(graph: Graph, media_type: str, first: str | None = None) -> bytes:

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import click
 
-log = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1

@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 
 _PYSHACL_LOCK = threading.Lock()
 
+#: namespace of the shapes in ontology/shapes/, shown as lbpsh: in reports
+SHAPES_NS = "https://w3id.org/lbp-kg/shapes/"
+
 #: severity (local name of sh:resultSeverity) -> the word shown in text reports
 SEVERITY_WORDS = {"Violation": "ERROR", "Warning": "WARNING", "Info": "INFO"}
 
@@ -85,7 +88,7 @@ class CurieMaker:
     """Shorten IRIs to CURIEs with lbp-kg's prefixes (longest namespace wins)."""
 
     def __init__(self, namespaces: dict[str, str] | None = None):
-        items = (namespaces or prefixes()).items()
+        items = (namespaces or {**prefixes(), "lbpsh": SHAPES_NS}).items()
         self._namespaces = sorted(items, key=lambda item: len(item[1]), reverse=True)
 
     def __call__(self, node: Node | str) -> str:
@@ -165,7 +168,14 @@ def _fill_message(template: str, focus: Node, path: Node | None, value: Node | N
     return curie.in_text(_PLACEHOLDER.sub(replace, template))
 
 
-def _results_from_report(report_graph: Graph, data_graph: Graph) -> list[ValidationResult]:
+def _named_shape(shapes: Graph, shape: Node | None) -> Node | None:
+    """Return the node shape that holds a blank property shape, so reports can name it."""
+    if isinstance(shape, BNode):
+        return shapes.value(None, SH.property, shape) or shape
+    return shape
+
+
+def _results_from_report(report_graph: Graph, data_graph: Graph, shapes: Graph) -> list[ValidationResult]:
     curie = CurieMaker()
     results = []
     for node in report_graph.subjects(RDF.type, SH.ValidationResult):
@@ -180,7 +190,7 @@ def _results_from_report(report_graph: Graph, data_graph: Graph) -> list[Validat
             path=path,
             message=_fill_message(template, focus, path, value, curie),
             severity=str(severity).removeprefix(str(SH)) if severity is not None else "Violation",
-            source_shape=report_graph.value(node, SH.sourceShape),
+            source_shape=_named_shape(shapes, report_graph.value(node, SH.sourceShape)),
             value=value,
             focus_label=label_of(data_graph, focus),
         ))
@@ -202,7 +212,7 @@ def validate_graph(data_graph: Graph, shapes_graph: Graph | None = None) -> Vali
             abort_on_first=False,
             allow_warnings=False,
         )
-    results = _results_from_report(report_graph, data_graph)
+    results = _results_from_report(report_graph, data_graph, shapes)
     log.info("SHACL validation: conforms=%s, %d result(s)", conforms, len(results))
     return ValidationReport(conforms=bool(conforms), results=results, graph=report_graph)
 

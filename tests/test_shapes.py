@@ -102,6 +102,7 @@ def test_json_report_gives_focus_path_and_message(valid_graph, shapes):
     assert result["focus_label"] == "example muscle"
     assert result["path"] == "obo:RO_0002373"
     assert result["severity"] == "Violation"
+    assert result["source_shape"] == "lbpsh:MuscleShape"
 
 
 def test_every_shape_message_is_a_sentence_and_every_shape_a_violation(shapes):

@@ -102,9 +102,17 @@ def compact_jsonld(graph: Graph, first: str | None = None) -> bytes:
 
 
 def _keys_in_order(node: dict) -> dict:
-    """Put a node's id and type first, then its other keys alphabetically, for readers."""
+    """Put a node's id and type first, then its other keys alphabetically; sort multiple values.
+
+    A term's several values are a set in JSON-LD, so sorting them only makes answers repeatable.
+    """
     leading = [key for key in ("id", "type") if key in node]
-    return {key: node[key] for key in leading + sorted(key for key in node if key not in leading)}
+    return {key: sorted(node[key], key=_sort_key) if isinstance(node[key], list) else node[key]
+            for key in leading + sorted(key for key in node if key not in leading)}
+
+
+def _sort_key(value) -> str:
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
 
 def serialize_graph(graph: Graph, media_type: str, first: str | None = None) -> bytes:

@@ -61,7 +61,7 @@ PINNED_TERMS = {
     "bibliographicCitation": ("http://purl.org/dc/terms/bibliographicCitation", None, None),
     "source": ("http://purl.org/dc/terms/source", "@id", None),
     "sourceSection": ("https://w3id.org/lbp-kg/id/sourceSection", None, None),
-    "evidenceNote": ("https://w3id.org/lbp-kg/id/evidenceNote", None, None),
+    "evidenceNote": ("https://w3id.org/lbp-kg/id/evidenceNote", None, "en"),
     "Axiom": ("http://www.w3.org/2002/07/owl#Axiom", None, None),
     "annotatedSource": ("http://www.w3.org/2002/07/owl#annotatedSource", "@id", None),
     "annotatedProperty": ("http://www.w3.org/2002/07/owl#annotatedProperty", "@id", None),

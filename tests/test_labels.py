@@ -1,0 +1,112 @@
+"""The label index: one entity per name, CURIE or IRI; helpful errors; ranked search."""
+from __future__ import annotations
+
+import pytest
+
+from service.labels import AmbiguousEntity, EntityNotFound, LabelIndex, get_label_index, normalise
+
+LBP = "https://w3id.org/lbp-kg/id/"
+MUSCLE = LBP + "Muscle"
+
+
+@pytest.fixture(scope="module")
+def index(app):
+    return get_label_index(app)
+
+
+@pytest.fixture()
+def twins():
+    """A small index where two muscles share the synonym "glute"."""
+    rows = [
+        (LBP + "a", "label", "alpha muscle"), (LBP + "a", "synonym", "glute"),
+        (LBP + "b", "label", "beta muscle"), (LBP + "b", "synonym", "glute"),
+        (LBP + "c", "label", "glute pain"),
+    ]
+    rows += [(LBP + x, kind, MUSCLE) for x in "ab" for kind in ("type", "asserted-type")]
+    rows += [(LBP + "c", "type", LBP + "Symptom")]
+    return LabelIndex.from_rows(rows)
+
+
+def test_names_compare_without_case_hyphens_or_extra_spaces():
+    assert normalise("  Gluteus-Medius ") == normalise("gluteus  medius") == "gluteus medius"
+
+
+@pytest.mark.parametrize("value", [
+    "gluteus medius", "Gluteus Medius", "lbp:gluteus-medius", LBP + "gluteus-medius",
+])
+def test_a_label_curie_or_iri_resolves_to_the_entity(index, value):
+    assert index.resolve(value).iri == LBP + "gluteus-medius"
+
+
+def test_an_external_id_resolves_through_its_exact_match(index):
+    assert index.resolve("UBERON:0001298").iri == LBP + "psoas-major"
+    assert index.resolve("http://purl.obolibrary.org/obo/HP_0003419").iri == LBP + "low-back-pain"
+
+
+def test_a_synonym_resolves_when_no_label_matches(index):
+    assert index.resolve("cannot lie flat").iri == LBP + "discomfort-lying-supine"
+
+
+def test_resolving_reports_the_entity_type_and_its_label(index):
+    entity = index.resolve("psoas major")
+    assert entity.curie == "lbp:psoas-major"
+    assert (entity.type, entity.type_label) == ("lbp:Muscle", "muscle")
+
+
+def test_types_include_superclasses(index):
+    assert LBP + "DysfunctionState" in index.resolve("psoas tightness").types
+
+
+def test_a_misspelling_is_not_found_but_the_intended_entity_is_suggested(index):
+    with pytest.raises(EntityNotFound) as caught:
+        index.resolve("glutues medius", [MUSCLE])
+    assert caught.value.suggestions[0].label == "gluteus medius"
+
+
+def test_an_entity_of_the_wrong_type_is_not_found_and_the_message_says_what_it_is(index):
+    with pytest.raises(EntityNotFound, match="symptom"):
+        index.resolve("low back pain", [MUSCLE])
+
+
+def test_a_name_shared_by_two_entities_of_the_accepted_types_is_ambiguous(twins):
+    with pytest.raises(AmbiguousEntity) as caught:
+        twins.resolve("glute", [MUSCLE])
+    assert [c.label for c in caught.value.candidates] == ["alpha muscle", "beta muscle"]
+
+
+def test_the_type_restriction_can_settle_an_ambiguity(twins):
+    assert twins.resolve("glute pain").iri == LBP + "c"
+    assert twins.resolve("alpha muscle", [MUSCLE]).iri == LBP + "a"
+
+
+def test_a_label_beats_a_synonym(twins):
+    rows = [(LBP + "x", "label", "glute"), (LBP + "y", "synonym", "glute")]
+    assert LabelIndex.from_rows(rows).resolve("glute").iri == LBP + "x"
+
+
+def test_search_ranks_exact_label_before_prefix_before_substring(index):
+    hits = index.search("gluteus medius")
+    assert hits[0]["id"] == "lbp:gluteus-medius" and hits[0]["match"] == "exact label"
+    ranks = [h["match"] for h in index.search("glute")]
+    assert ranks == sorted(ranks, key=["identifier", "exact label", "exact synonym", "synonym", "label prefix",
+                                       "synonym prefix", "label substring", "synonym substring",
+                                       "word prefixes"].index)
+
+
+def test_search_answers_with_id_label_type_and_what_matched(index):
+    hit = index.search("psoas major", limit=1)[0]
+    assert {"id", "label", "type", "matched"} <= set(hit)
+    assert hit["matched"] == "psoas major"
+
+
+def test_search_finds_a_term_by_the_start_of_each_word(index):
+    assert "lbp:gluteus-medius" in [h["id"] for h in index.search("glut med")]
+
+
+def test_search_can_be_restricted_to_types_and_limited(index):
+    hits = index.search("gluteus", limit=3, types=[MUSCLE])
+    assert len(hits) == 3 and all(h["type"] == "lbp:Muscle" for h in hits)
+
+
+def test_search_for_nothing_finds_nothing(index):
+    assert index.search("   ") == [] and index.search("zzqqxx") == []

@@ -142,3 +142,31 @@ def reason(files: tuple[Path, ...], output: Path) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on (use 0.0.0.0 to accept connections from other machines).")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535),
+              help="TCP port to listen on.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Run under gunicorn with this many worker processes (production mode). "
+                   "Without it, Werkzeug's threaded development server is used.")
+@click.option("--extensions", "extensions_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Directory of extension modules to load next to the core "
+                                 "(default: ontology/extensions, or LBP_KG_EXTENSIONS_DIR).")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="A gunicorn configuration file (with --workers), e.g. deploy/gunicorn.conf.py.")
+def serve(host: str, port: int, workers: int | None, extensions_dir: Path | None,
+          config_file: str | None) -> None:
+    """Serve the bundled ontology over HTTP: SPARQL, named queries, entity pages, validation."""
+    import os
+
+    from service import serving
+
+    if extensions_dir is not None:
+        os.environ["LBP_KG_EXTENSIONS_DIR"] = str(extensions_dir.resolve())
+    if workers is None:
+        serving.serve_development(host, port)
+    else:
+        serving.serve_production(host, port, workers, config_file)

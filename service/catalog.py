@@ -6,7 +6,9 @@ A named query starts with ``# key: value`` comment lines (see queries/README.md)
     # title: Muscles that compensate for an inhibited muscle
     # description: Which muscles take over, and become overloaded, when this muscle is inhibited?
     # param: muscle | lbp:Muscle lbp:MuscleGroup | The inhibited muscle (label, synonym, CURIE or IRI).
+    # example: muscle=gluteus medius
 
+``example`` lines (one ``param=value`` each) give a value to try, e.g. for ``lbp-kg check``.
 The header is the leading block of such lines; it ends at the first line that is not one (a bare
 ``#`` line, a blank line or the query itself), so free comments may follow it.
 """
@@ -22,7 +24,7 @@ from service.ontology import prefixes
 from service.paths import QUERIES_DIR
 
 HEADER_LINE = re.compile(r"^#\s*(?P<key>[A-Za-z]+)\s*:\s*(?P<value>.*?)\s*$")
-HEADER_KEYS = ("name", "title", "description", "param")
+HEADER_KEYS = ("name", "title", "description", "param", "example")
 VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 #: the type word that lets a parameter take an entity of any type
 ANY_TYPE = "any"
@@ -69,6 +71,8 @@ class NamedQuery:
     path: Path
     #: the projected variables, in order (the columns of every answer)
     columns: tuple[str, ...] = ()
+    #: example parameter values from ``# example: param=value`` lines, in header order
+    examples: tuple[tuple[str, str], ...] = ()
 
     def bind(self, iris: dict[str, str]) -> dict[ox.Variable, ox.NamedNode]:
         """Return SPARQL substitutions binding each parameter to its resolved entity IRI.
@@ -121,9 +125,16 @@ def _parse_param(value: str, path: Path) -> Parameter:
     return Parameter(name=name, types=types, description=description, type_iris=tuple(iris))
 
 
+def _parse_example(value: str, path: Path) -> tuple[str, str]:
+    name, sep, example = (part.strip() for part in value.partition("="))
+    if not sep or not name or not example:
+        raise CatalogError(f"{path.name}: an example line must read 'param=value', got {value!r}")
+    return name, example
+
+
 def parse_header(text: str, path: Path) -> dict:
     """Return the header of a query file as {name, title, description, parameters}."""
-    header: dict = {"parameters": []}
+    header: dict = {"parameters": [], "examples": []}
     for line in text.splitlines():
         match = HEADER_LINE.match(line)
         if not match:
@@ -134,6 +145,8 @@ def parse_header(text: str, path: Path) -> dict:
                                + ", ".join(HEADER_KEYS))
         if key == "param":
             header["parameters"].append(_parse_param(value, path))
+        elif key == "example":
+            header["examples"].append(_parse_example(value, path))
         elif key in header:
             raise CatalogError(f"{path.name}: header key {key!r} is given twice")
         else:
@@ -169,6 +182,12 @@ def load_query(path: Path) -> NamedQuery:
     for name in names:
         if not re.search(rf"[?$]{name}\b", body):
             raise CatalogError(f"{path.name}: parameter {name!r} never appears as ?{name} in the query")
+    examples = header["examples"]
+    for name, _ in examples:
+        if name not in names:
+            raise CatalogError(f"{path.name}: the example gives {name!r}, which is not a parameter ({names})")
+    if len({name for name, _ in examples}) != len(examples):
+        raise CatalogError(f"{path.name}: an example parameter is given twice")
     columns = _projected_columns(text, path)
     for name in names:
         # SPARQL substitution binds only projected variables (pyoxigraph refuses the others)
@@ -182,6 +201,7 @@ def load_query(path: Path) -> NamedQuery:
         text=text,
         path=path,
         columns=columns,
+        examples=tuple(examples),
     )
 
 

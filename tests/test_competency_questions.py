@@ -227,3 +227,13 @@ def test_every_query_answers_its_sample_question_without_a_cross_product(ask, ca
         for col in row:
             if col.endswith("Label") and col[:-5] in row and row[col] is not None:
                 assert row[col[:-5]] is not None, (name, col)
+
+
+@pytest.mark.parametrize("name", Catalog.load(QUERIES_DIR).names)
+def test_every_entity_column_comes_with_a_label_column(ask, catalog, name):
+    query = catalog.get(name)
+    params = {p.name: SAMPLES[p.name] for p in query.parameters} | SAMPLE_OVERRIDES.get(name, {})
+    rows = ask(name, **params)
+    entity_columns = {col for row in rows for col, value in row.items()
+                      if value and value.startswith(("https://", "http://"))}
+    assert {col for col in entity_columns if f"{col}Label" not in query.columns} == set()

@@ -237,3 +237,11 @@ def test_every_entity_column_comes_with_a_label_column(ask, catalog, name):
     entity_columns = {col for row in rows for col, value in row.items()
                       if value and value.startswith(("https://", "http://"))}
     assert {col for col in entity_columns if f"{col}Label" not in query.columns} == set()
+
+
+@pytest.mark.parametrize("name", [q.name for q in Catalog.load(QUERIES_DIR) if q.parameters])
+def test_the_example_in_each_query_header_resolves_and_answers(ask, catalog, name):
+    query = catalog.get(name)
+    examples = dict(query.examples)
+    assert set(examples) == {p.name for p in query.parameters}
+    assert 0 < len(ask(name, **examples)) <= 100

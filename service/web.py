@@ -11,7 +11,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request, send_file, url_for
 
-from service import labels, web_graph
+from service import labels, named_queries, web_graph
 from service.catalog import Catalog, NamedQuery, Parameter
 from service.errors import ApiError
 from service.paths import PROJECT_ROOT
@@ -29,25 +29,10 @@ ASSETS = {
 GRAPH_ASSETS = ("cytoscape.min.js", "cytoscape-dagre.min.js")
 EDITOR_ASSETS = ("yasgui.min.js", "yasgui.min.css")
 INSTALL_COMMAND = "npm ci"
-CATALOG_KEY = "lbp_kg.catalog"
 DEFAULT_NODE_MODULES = PROJECT_ROOT / "node_modules"
 
 #: The worked example on the home page and in the graph page's hints.
 EXAMPLE_EXPLAIN = {"from": "prolonged sitting", "to": "low back pain"}
-#: A value to suggest for a parameter, by the first accepted class that has one.
-EXAMPLE_VALUES = {
-    "lbp:Muscle": "gluteus medius",
-    "lbp:MuscleGroup": "gluteals",
-    "lbp:Condition": "lower crossed syndrome",
-    "lbp:Symptom": "low back pain",
-    "lbp:ClinicalFeature": "low back pain",
-    "lbp:RiskFactor": "prolonged sitting",
-    "lbp:Posture": "anterior pelvic tilt",
-    "lbp:DysfunctionState": "psoas tightness",
-    "lbp:ClinicalEntity": "prolonged sitting",
-    "lbp:Nerve": "sciatic nerve",
-    "lbp:Treatment": "motor point acupuncture",
-}
 
 
 def node_modules_dir() -> Path:
@@ -72,9 +57,9 @@ def _entity_href(name: str) -> str:
 
 def _catalogue() -> list[NamedQuery]:
     """Return the named queries of the public catalogue, in catalogue order."""
-    catalog = current_app.extensions.get(CATALOG_KEY)
-    if catalog is None:
-        catalog = current_app.extensions[CATALOG_KEY] = Catalog.load()
+    catalog = current_app.extensions.get(named_queries.CATALOG_KEY)
+    if catalog is None:  # the pages work without the /queries blueprint too
+        catalog = current_app.extensions[named_queries.CATALOG_KEY] = Catalog.load()
     return list(catalog)
 
 
@@ -138,9 +123,9 @@ def _resolve(index: labels.LabelIndex, text: str) -> labels.Entity:
         raise ApiError(409, str(err), focus=text, candidates=[e.summary() for e in err.candidates]) from None
 
 
-def example_for(param: Parameter) -> str | None:
-    """Return a value to suggest for a query parameter, or None when no example fits its types."""
-    return next((EXAMPLE_VALUES[t] for t in param.types if t in EXAMPLE_VALUES), None)
+def example_for(query: NamedQuery, param: Parameter) -> str | None:
+    """Return the value the query's header suggests for a parameter (``# example:``), if any."""
+    return dict(query.examples).get(param.name)
 
 
 @bp.get("/questions")
@@ -169,7 +154,7 @@ def editor_example(query: NamedQuery, index: labels.LabelIndex) -> dict:
     """
     bindings = []
     for param in query.parameters:
-        example = example_for(param)
+        example = example_for(query, param)
         try:
             entity = index.resolve(example, param.type_iris) if example else None
         except LookupError:

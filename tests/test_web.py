@@ -21,6 +21,10 @@ PATTERN_STEPS = {
 }
 
 
+def test_the_app_factory_serves_the_web_pages(app):
+    assert "web" in app.blueprints, "create_app must call service.web.init_app(app)"
+
+
 @pytest.fixture(scope="module")
 def web_app(app):
     """The shared app once create_app registers the web pages; until then, one that does."""

@@ -17,7 +17,7 @@
 
   function updateDownloads(form) {
     form.querySelectorAll("a.download").forEach(function (a) {
-      a.href = form.action + "?" + queryString(form, { format: a.getAttribute("data-format") });
+      a.href = form.getAttribute("action") + "?" + queryString(form, { format: a.getAttribute("data-format") });
     });
   }
 

@@ -29,12 +29,16 @@
     yasqe: { resizeable: true, editorHeight: "320px" }
   });
 
+  // A tab's editor exists only once the tab is shown, so the other tabs get their query as config.
   var first = yasgui.getTab();
   examples.forEach(function (example, i) {
-    var tab = i === 0 && first ? first : yasgui.addTab(false, { name: example.name });
-    if (i === 0 && first) tab.setName(example.name);
-    tab.setQuery(example.query);
-    tab.setEndpoint(endpoint);
+    if (i === 0 && first) {
+      first.setName(example.name);
+      first.setQuery(example.query);
+      return;
+    }
+    yasgui.addTab(false, { name: example.name, yasqe: { value: example.query },
+                           requestConfig: { endpoint: endpoint, method: "POST" } });
   });
   if (first) yasgui.selectTabId(first.getId());
 

@@ -1,0 +1,145 @@
+"""Browser fixtures: a live lbp-kg server on a free loopback port and Debian's headless Chromium.
+
+The browser tests need /usr/bin/chromium (apt: chromium) and the Playwright client
+(pip: playwright); they never download a browser. Without Chromium they are skipped, saying so.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+SERVER_START_SECONDS = 120
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: drives headless Chromium against a live server")
+
+
+def pytest_collection_modifyitems(config, items):
+    if CHROMIUM.exists():
+        return
+    skip = pytest.mark.skip(reason=f"{CHROMIUM} is not installed (apt-get install chromium chromium-driver)")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_up(url: str, process: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the server exited with code {process.returncode} before answering {url}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.25)
+    raise RuntimeError(f"the server did not answer {url} within {SERVER_START_SECONDS} s")
+
+
+def _cli_can_serve() -> list[str] | None:
+    command = shutil.which("lbp-kg", path=str(Path(sys.executable).parent)) or shutil.which("lbp-kg")
+    if command is None:
+        return None
+    probe = subprocess.run([command, "serve", "--help"], capture_output=True, timeout=60)
+    return [command] if probe.returncode == 0 else None
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _serves_web_pages(base: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base}/graph.json", timeout=30) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    """Return the base URL of a running `lbp-kg serve` on a free loopback port.
+
+    Until create_app registers the web pages (test_web checks that it does), the app factory
+    plus web.init_app runs under Werkzeug in a thread instead, as `serve` does in development.
+    """
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = _cli_can_serve()
+    if command is not None:
+        process = subprocess.Popen(command + ["serve", "--host", "127.0.0.1", "--port", str(port)],
+                                   cwd=PROJECT_ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            _wait_until_up(f"{base}/health", process)
+            if _serves_web_pages(base):
+                yield base
+                return
+        finally:
+            _stop(process)
+
+    from werkzeug.serving import make_server
+
+    from service import create_app, web
+
+    app = create_app()
+    if "web" not in app.blueprints:
+        web.init_app(app)
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        _wait_until_up(f"{base}/health")
+        yield base
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium, driven by Playwright (never a downloaded browser)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the browser tests need the Playwright client: pip install 'playwright==1.65.2' "
+                    "(it is in the project's test extra)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """The folder screenshots go to (git-ignored)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

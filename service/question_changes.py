@@ -96,7 +96,15 @@ def _argument_sets(query: NamedQuery, index: LabelIndex, new_terms: Iterable):
         accepted = frozenset(parameter.type_iris) or None
         fitting = [entity for entity in map(index.get, map(str, new_terms)) if entity and entity.fits(accepted)]
         for entity in fitting[:MAX_NEW_TERM_RUNS]:
-            yield {parameter.name: entity.label}
+            yield {parameter.name: _name_for(entity, index, accepted)}
+
+
+def _name_for(entity, index: LabelIndex, accepted) -> str:
+    """Return the entity's label when it names the entity alone, else its CURIE."""
+    try:
+        return entity.label if index.resolve(entity.label, accepted).iri == entity.iri else entity.curie
+    except (EntityNotFound, AmbiguousEntity):
+        return entity.curie
 
 
 def _compare(change: AnswerChange, query: NamedQuery, before, after) -> None:

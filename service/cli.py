@@ -200,3 +200,30 @@ def check(files: tuple[Path, ...], output_format: str, extensions_dir: Path | No
     else:
         click.echo(report.as_text())
     sys.exit(report.exit_code)
+
+
+@main.command()
+@click.argument("old", type=click.Path(exists=True, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="How to print the differences.")
+def diff(old: Path, new: Path, output_format: str) -> None:
+    """List what changed between two versions of the ontology.
+
+    OLD and NEW are each an RDF file or a directory of them (read recursively). Prints the terms
+    added, removed and changed (label, definition, types) and the assertions added and removed,
+    with CURIEs and labels. Exit status: 0 compared (whether or not anything differs),
+    2 a file cannot be read or parsed.
+    """
+    from service.ontology_diff import diff_ontologies, load_side
+    from service.rdf_files import RdfSyntaxError
+
+    try:
+        old_graph, new_graph = load_side(old), load_side(new)
+    except RdfSyntaxError as err:
+        raise click.exceptions.Exit(_fail(f"Cannot parse RDF: {err}", EXIT_BAD_INPUT))
+    except OSError as err:
+        raise click.exceptions.Exit(_fail(f"Cannot read: {err}", EXIT_BAD_INPUT))
+    result = diff_ontologies(old_graph, new_graph)
+    click.echo(json.dumps(result.as_dict(), indent=2) if output_format == "json" else result.as_text())
+    sys.exit(EXIT_OK)

@@ -100,6 +100,7 @@
       if (onPath[e.data.id]) row.className = "on-path";
       [nodes[e.data.source], null, nodes[e.data.target]].forEach(function (node, i) {
         var cell = document.createElement("td");
+        cell.setAttribute("data-label", ["From", "Relation", "To"][i]);
         if (node) {
           cell.appendChild(link(node.label, node.href));
           var kind = document.createElement("span");
@@ -274,11 +275,22 @@
   function readableZoom(cy, highlighted) {
     var READABLE = 0.55;
     if (cy.zoom() >= READABLE) return;
-    var start = highlighted ? cy.nodes(".on-path") : cy.nodes("[?focus]");
+    if (highlighted) {
+      cy.fit(cy.elements(".on-path"), 12);
+      if (cy.zoom() >= READABLE) {
+        say(statusEl.textContent + " Showing the path: drag or pinch to see the rest.");
+        return;
+      }
+    }
+    var start = highlighted ? cy.elements(".on-path").roots() : cy.nodes("[?focus]");
     if (!start.length) start = cy.nodes('[kind = "factor"]');
     if (!start.length) start = cy.nodes().roots();
-    cy.zoom(READABLE + 0.15);
-    cy.center(start.length ? start.first() : cy.nodes().first());
+    var node = start.length ? start.first() : cy.nodes().first();
+    var zoom = READABLE + 0.15;
+    // the layout runs top to bottom, so put the start near the top and let the story run down
+    cy.zoom(zoom);
+    cy.pan({ x: cy.width() / 2 - node.position("x") * zoom,
+             y: (highlighted ? 48 : cy.height() / 3) - node.position("y") * zoom });
     say(statusEl.textContent + " Zoomed in to be readable: drag or pinch to see the rest.");
   }
 
@@ -351,7 +363,7 @@
     }
     if (!view.quiet) {
       say(view.data.nodes.length + " terms and " + view.data.edges.length + " links" +
-          (view.path ? "; the path has " + view.path.steps.length + " steps, drawn in bold" : "") + ".");
+          (view.path ? "; the path's " + view.path.steps.length + " links are drawn in bold" : "") + ".");
     }
     if (libraryLoaded) draw(view.data, view.highlighted);
   }).catch(function (error) {

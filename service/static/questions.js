@@ -38,6 +38,7 @@
 
   function cell(row, column) {
     var td = document.createElement("td");
+    td.setAttribute("data-label", heading(column));
     var value = row[column];
     if (!value) return td;
     if (value.type === "uri") {

@@ -29,6 +29,13 @@ def page(request, chromium):
     assert not errors, f"script errors on the page: {errors}"
 
 
+def expect(locator):
+    """Playwright's retrying assertions (imported here: without Chromium the module is only skipped)."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
 def shoot(page, artifacts, step: str) -> None:
     page.screenshot(path=str(artifacts / f"{page.width_name}-{step}.png"), full_page=False)
 
@@ -42,8 +49,8 @@ def test_search_finds_a_muscle_by_keyboard_and_opens_its_page(page, live_server,
     page.goto(f"{live_server}/")
     search = page.get_by_role("combobox", name="Find a muscle, posture, state or symptom")
     search.press_sequentially("gluteus med", delay=30)
-    option = page.get_by_role("option").filter(has_text="gluteus medius").first
-    option.wait_for()
+    # the suggestions for what has been typed so far, best first
+    expect(page.get_by_role("option").first).to_contain_text("gluteus medius")
     assert search.get_attribute("aria-expanded") == "true"
     shoot(page, artifacts, "1-search")
     search.press("ArrowDown")
@@ -95,7 +102,7 @@ def test_compensators_question_for_gluteus_medius_shows_quadratus_lumborum(page,
     page.goto(f"{live_server}/questions#q-compensators")
     muscle = page.locator("#q-compensators-muscle")
     muscle.press_sequentially("gluteus medi", delay=30)
-    page.locator("#q-compensators-muscle-list [role=option]").filter(has_text="gluteus medius").first.wait_for()
+    expect(page.locator("#q-compensators-muscle-list [role=option]").first).to_contain_text("gluteus medius")
     muscle.press("ArrowDown")
     muscle.press("Enter")
     assert muscle.input_value() == "gluteus medius"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from pathlib import Path
 from xml.sax import SAXParseException
 
@@ -119,7 +120,11 @@ def _parse_json_ld(text: str, source: str) -> Graph:
     document = _inline_contexts(document)
     graph = Graph()
     try:
-        graph.parse(data=json.dumps(document), format="json-ld")
+        with warnings.catch_warnings():
+            # rdflib 7.6's JSON-LD parser warns that it uses the deprecated ConjunctiveGraph
+            # internally; that is rdflib's business, not a problem with the input
+            warnings.filterwarnings("ignore", message=".*ConjunctiveGraph.*", category=DeprecationWarning)
+            graph.parse(data=json.dumps(document), format="json-ld")
     except RdfSyntaxError:
         raise
     except Exception as err:  # rdflib's JSON-LD parser raises assorted types on bad documents

@@ -1,0 +1,1 @@
+"""Benchmark lbp-kg against a Flask hello-world floor, oxigraph serve and rdflib-endpoint (see bench/README.md)."""

@@ -1,4 +1,4 @@
-"""The benchmark harness: synthetic data generator and report formatting (nothing here is timed)."""
+"""The benchmark harness: the synthetic data generator and the report's ratios (nothing here is timed)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,7 +7,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from bench import generate
+from bench import generate, report
 from service.paths import ONTOLOGY_DIR
 
 LBP = "https://w3id.org/lbp-kg/id/"
@@ -116,3 +116,99 @@ def test_each_size_has_a_directory_holding_only_its_own_module(tmp_path: Path):
     generate.write_extension(tmp_path, 1_000, seed=0)
     path = generate.write_extension(tmp_path, 1_000, seed=3)
     assert list(path.parent.glob("*.nt")) == [path]
+
+
+# --- report -------------------------------------------------------------------------------------
+
+
+def _row(workload, server, rps, *, group="named", p50=1.0, p99=2.0, errors=0, requests=1000, peer=True):
+    return {"workload": workload, "group": group, "server": server, "peer_query": peer, "error": None,
+            "measurement": {"requests_per_second": rps, "p50_ms": p50, "p99_ms": p99, "errors": errors,
+                            "requests": requests}}
+
+
+def _size(name, rows, **servers):
+    return {"size": name, "rows": rows, "servers": servers}
+
+
+def test_ratios_divide_the_service_rate_by_the_floor_and_each_peer():
+    size = _size("100k", [
+        _row(report.FLOOR_WORKLOAD, report.FLOOR, 4000.0, group="floor"),
+        _row("named compensators", report.SERVICE, 3000.0),
+        _row("named compensators", report.OXIGRAPH, 6000.0),
+        _row("named compensators", report.RDFLIB_ENDPOINT, 2.0),
+    ])
+    [line] = report.compare(size)
+    assert line["floor_ratio"] == pytest.approx(0.75)
+    assert line["oxigraph_ratio"] == pytest.approx(0.5)
+    assert line["rdflib_ratio"] == pytest.approx(1500.0)
+
+
+def test_a_ratio_is_missing_when_the_peer_was_not_measured():
+    size = _size("100k", [_row(report.FLOOR_WORKLOAD, report.FLOOR, 4000.0, group="floor"),
+                          _row("sparql label-lookup", report.SERVICE, 1000.0, group="sparql")])
+    [line] = report.compare(size)
+    assert line["oxigraph_ratio"] is None and line["rdflib_ratio"] is None
+
+
+def test_a_run_whose_every_answer_was_an_error_has_no_rate():
+    size = _size("100k", [_row(report.FLOOR_WORKLOAD, report.FLOOR, 4000.0, group="floor"),
+                          _row("named x", report.SERVICE, 3000.0, errors=1000, requests=1000)])
+    [line] = report.compare(size)
+    assert line["floor_ratio"] is None
+
+
+def test_ratio_of_nothing_is_none_not_zero():
+    assert report.ratio(5.0, 0.0) is None
+    assert report.ratio(None, 2.0) is None
+    assert report.ratio(3.0, 2.0) == 1.5
+
+
+def _verdict(results, starts_with):
+    return next(v for v in report.verdicts(results) if v["target"].startswith(starts_with))
+
+
+def test_the_floor_target_is_met_only_when_every_headline_workload_reaches_sixty_percent():
+    rows = [_row(report.FLOOR_WORKLOAD, report.FLOOR, 1000.0, group="floor"),
+            _row("named a", report.SERVICE, 700.0),
+            _row("sparql label-lookup", report.SERVICE, 590.0, group="sparql"),
+            _row("sparql aggregate", report.SERVICE, 10.0, group="sparql")]  # not a headline workload
+    verdict = _verdict({"sizes": [_size("100k", rows)]}, "100k: named queries and label lookup")
+    assert verdict["met"] is False
+    assert verdict["measured"] == "59% .. 70%"
+    rows[2]["measurement"]["requests_per_second"] = 600.0
+    assert _verdict({"sizes": [_size("100k", rows)]}, "100k: named queries and label lookup")["met"] is True
+
+
+def test_the_p99_target_compares_each_headline_latency_with_five_milliseconds():
+    rows = [_row(report.FLOOR_WORKLOAD, report.FLOOR, 1000.0, group="floor"),
+            _row("named a", report.SERVICE, 700.0, p99=4.9),
+            _row("named b", report.SERVICE, 700.0, p99=5.0)]
+    assert _verdict({"sizes": [_size("100k", rows)]}, "100k: ... p99")["met"] is False
+
+
+def test_large_size_load_and_memory_targets_read_the_service_figures():
+    service = {"ready_seconds": 4.2, "load_seconds": 3.9,
+               "memory_after": [{"rss": 300.0, "tree_rss": 450.0}, {"rss": 310.0, "tree_rss": 520.0}]}
+    results = {"sizes": [_size("1m", [_row("named a", report.SERVICE, 100.0, p50=4.0)],
+                               **{report.SERVICE: service})]}
+    assert _verdict(results, "1m: load")["met"] is True
+    memory = _verdict(results, "1m: RSS")
+    assert memory["met"] is False and "520 MiB" in memory["measured"]
+    assert _verdict(results, "1m: named query p50")["met"] is True
+
+
+def test_a_size_that_was_not_run_leaves_its_targets_unknown():
+    assert all(v["met"] is None for v in report.verdicts({"sizes": []}))
+
+
+def test_the_markdown_table_shows_rates_and_ratios():
+    size = _size("100k", [
+        _row(report.FLOOR_WORKLOAD, report.FLOOR, 4000.0, group="floor"),
+        _row("named compensators", report.SERVICE, 3000.0),
+        _row("named compensators", report.OXIGRAPH, 6000.0),
+        _row("named compensators", report.RDFLIB_ENDPOINT, 2.0),
+    ])
+    table = report.render_size(size)
+    line = next(l for l in table.splitlines() if l.startswith("| named compensators"))
+    assert "3,000.0" in line and "75%" in line and "50%" in line and "1,500x" in line

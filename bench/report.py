@@ -1,0 +1,275 @@
+"""Turn benchmark results into ratios, target verdicts and a markdown report (pure functions).
+
+``results`` is the dictionary bench/run.py builds (and saves as JSON next to the report): a
+machine description, the settings, and per size the servers' load figures and one row per
+(workload, server) with its measurement or the error that prevented it.
+"""
+from __future__ import annotations
+
+SERVICE = "lbp-kg"
+FLOOR = "floor"
+OXIGRAPH = "oxigraph"
+RDFLIB_ENDPOINT = "rdflib-endpoint"
+FLOOR_WORKLOAD = "floor /hello"
+
+#: The issue's targets (the report says for each whether it is met).
+TARGET_SIZE = "100k"
+LARGE_SIZE = "1m"
+MIN_FLOOR_SHARE = 0.60
+MIN_OXIGRAPH_SHARE = 0.30
+MIN_RDFLIB_MULTIPLE = 1000.0
+MAX_P99_MS = 5.0
+MAX_P50_MS_LARGE = 5.0
+MAX_LOAD_SECONDS_LARGE = 5.0
+MAX_RSS_MIB_LARGE = 500.0
+MIN_CACHED_FLOOR_SHARE = 0.85
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """Return numerator / denominator, or None when either is missing or the denominator is 0."""
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator
+
+
+def rps(row: dict | None) -> float | None:
+    """Return a row's requests per second, or None when it has no usable measurement."""
+    if not row or not row.get("measurement"):
+        return None
+    measurement = row["measurement"]
+    if measurement["errors"] and measurement["errors"] >= measurement["requests"]:
+        return None  # every answer was an error: the rate says nothing about the service
+    return measurement["requests_per_second"]
+
+
+def _find(rows: list[dict], workload: str, server: str) -> dict | None:
+    return next((r for r in rows if r["workload"] == workload and r["server"] == server), None)
+
+
+def compare(size_result: dict) -> list[dict]:
+    """Return one line per lbp-kg workload with its figures and its ratios to the floor and peers.
+
+    ``floor`` and ``oxigraph`` are shares (0.62 = 62% of their req/s); ``rdflib`` is a multiple.
+    """
+    rows = size_result["rows"]
+    floor_rps = rps(_find(rows, FLOOR_WORKLOAD, FLOOR))
+    lines = []
+    for row in rows:
+        if row["server"] != SERVICE:
+            continue
+        own = rps(row)
+        oxigraph_row = _find(rows, row["workload"], OXIGRAPH)
+        rdflib_row = _find(rows, row["workload"], RDFLIB_ENDPOINT)
+        lines.append({
+            "workload": row["workload"],
+            "group": row["group"],
+            "row": row,
+            "oxigraph": oxigraph_row,
+            "rdflib": rdflib_row,
+            "floor_ratio": ratio(own, floor_rps),
+            "oxigraph_ratio": ratio(own, rps(oxigraph_row)),
+            "rdflib_ratio": ratio(own, rps(rdflib_row)),
+        })
+    return lines
+
+
+def _size(results: dict, name: str) -> dict | None:
+    return next((s for s in results.get("sizes", []) if s["size"] == name), None)
+
+
+def _headline(lines: list[dict]) -> list[dict]:
+    """The workloads the targets speak of: every named query and the /sparql label lookup."""
+    return [l for l in lines if l["group"] == "named" or l["workload"] == "sparql label-lookup"]
+
+
+def _all_at_least(values: list[float | None], limit: float) -> bool | None:
+    if not values or any(v is None for v in values):
+        return None
+    return all(v >= limit for v in values)
+
+
+def _all_below(values: list[float | None], limit: float) -> bool | None:
+    if not values or any(v is None for v in values):
+        return None
+    return all(v < limit for v in values)
+
+
+def _span(values: list[float | None], fmt) -> str:
+    known = [v for v in values if v is not None]
+    if not known:
+        return "not measured"
+    missing = len(values) - len(known)
+    text = fmt(min(known)) if min(known) == max(known) else f"{fmt(min(known))} .. {fmt(max(known))}"
+    return text + (f" ({missing} not measured)" if missing else "")
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.0f}%"
+
+
+def _times(value: float) -> str:
+    return f"{value:,.0f}x"
+
+
+def _ms(value: float) -> str:
+    return f"{value:.2f} ms"
+
+
+def verdicts(results: dict) -> list[dict]:
+    """Say, for each of the issue's targets, what was measured and whether it is met (None: unknown)."""
+    out = []
+    mid = _size(results, TARGET_SIZE)
+    if mid is None:
+        out.append({"target": f"targets at {TARGET_SIZE}", "measured": "size not run", "met": None})
+    else:
+        lines = _headline(compare(mid))
+        checks = [
+            (f"named queries and label lookup >= {_pct(MIN_FLOOR_SHARE)} of the floor's req/s",
+             [l["floor_ratio"] for l in lines], _pct, lambda v: _all_at_least(v, MIN_FLOOR_SHARE)),
+            (f"... >= {_pct(MIN_OXIGRAPH_SHARE)} of oxigraph serve's req/s",
+             [l["oxigraph_ratio"] for l in lines if l["row"].get("peer_query")], _pct,
+             lambda v: _all_at_least(v, MIN_OXIGRAPH_SHARE)),
+            (f"... >= {_times(MIN_RDFLIB_MULTIPLE)} rdflib-endpoint's req/s",
+             [l["rdflib_ratio"] for l in lines if l["row"].get("peer_query")], _times,
+             lambda v: _all_at_least(v, MIN_RDFLIB_MULTIPLE)),
+            (f"... p99 < {MAX_P99_MS:g} ms",
+             [l["row"]["measurement"]["p99_ms"] if l["row"].get("measurement") else None for l in lines], _ms,
+             lambda v: _all_below(v, MAX_P99_MS)),
+        ]
+        for text, values, fmt, judge in checks:
+            out.append({"target": f"{TARGET_SIZE}: {text}", "measured": _span(values, fmt), "met": judge(values)})
+    large = _size(results, LARGE_SIZE)
+    if large is None:
+        out.append({"target": f"targets at {LARGE_SIZE}", "measured": "size not run", "met": None})
+    else:
+        named = [l for l in compare(large) if l["group"] == "named"]
+        p50s = [l["row"]["measurement"]["p50_ms"] if l["row"].get("measurement") else None for l in named]
+        out.append({"target": f"{LARGE_SIZE}: named query p50 < {MAX_P50_MS_LARGE:g} ms",
+                    "measured": _span(p50s, _ms), "met": _all_below(p50s, MAX_P50_MS_LARGE)})
+        service = large.get("servers", {}).get(SERVICE, {})
+        ready = service.get("ready_seconds")
+        out.append({"target": f"{LARGE_SIZE}: load < {MAX_LOAD_SECONDS_LARGE:g} s (start to first healthy answer)",
+                    "measured": f"{ready:.1f} s (service's own loadSeconds {service.get('load_seconds')})"
+                    if ready is not None else "not measured",
+                    "met": None if ready is None else ready < MAX_LOAD_SECONDS_LARGE})
+        worst = max_worker_rss(service.get("memory_after") or service.get("memory") or [])
+        shared = bool(service.get("shared_on_disk_store"))
+        out.append({"target": f"{LARGE_SIZE}: RSS < {MAX_RSS_MIB_LARGE:g} MiB per worker, or one shared on-disk store",
+                    "measured": ("shared on-disk store; " if shared else "")
+                    + (f"largest worker {worst:.0f} MiB (with its helper processes)" if worst is not None else "not measured"),
+                    "met": True if shared else (None if worst is None else worst < MAX_RSS_MIB_LARGE)})
+    if mid is not None:
+        named = [l["floor_ratio"] for l in compare(mid) if l["group"] == "named"]
+        out.append({"target": f"{TARGET_SIZE}: a repeated named query >= {_pct(MIN_CACHED_FLOOR_SHARE)} of the floor",
+                    "measured": _span(named, _pct), "met": _all_at_least(named, MIN_CACHED_FLOOR_SHARE)})
+    return out
+
+
+def max_worker_rss(memory: list[dict]) -> float | None:
+    """Return the largest RSS of a worker counted with its helper processes, in MiB."""
+    values = [m.get("tree_rss") if m.get("tree_rss") is not None else m.get("rss") for m in memory]
+    values = [v for v in values if v is not None]
+    return max(values) if values else None
+
+
+def _num(value: float | None, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.{digits}f}"
+
+
+def _measure_cells(row: dict | None) -> list[str]:
+    if row is None:
+        return ["-", "-", "-"]
+    if not row.get("measurement"):
+        return ["failed", "-", "-"]
+    m = row["measurement"]
+    flag = f" ({m['errors']} errors)" if m["errors"] else ""
+    digits = 1 if m["requests_per_second"] >= 10 else 3
+    return [_num(m["requests_per_second"], digits) + flag, _num(m["p50_ms"], 2), _num(m["p99_ms"], 2)]
+
+
+def _ratio_cell(value: float | None, as_multiple: bool = False) -> str:
+    if value is None:
+        return "-"
+    return _times(value) if as_multiple else _pct(value)
+
+
+def render_size(size_result: dict) -> str:
+    """Render one size's throughput table and its servers' load and memory figures."""
+    rows = size_result["rows"]
+    out = [f"### {size_result['size']} synthetic triples "
+           f"({size_result.get('service_triples', '?')} triples in the service)", ""]
+    floor = _find(rows, FLOOR_WORKLOAD, FLOOR)
+    out.append("| workload | lbp-kg req/s | p50 ms | p99 ms | vs floor | oxigraph req/s | p50 ms | p99 ms "
+               "| vs oxigraph | rdflib-endpoint req/s | p50 ms | p99 ms | vs rdflib-endpoint |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    floor_cells = _measure_cells(floor)
+    out.append(f"| {FLOOR_WORKLOAD} (Flask hello-world) | {' | '.join(floor_cells)} | 100% | - | - | - | - | - | - | - | - |")
+    for line in compare(size_result):
+        cells = [line["workload"], *_measure_cells(line["row"]), _ratio_cell(line["floor_ratio"]),
+                 *_measure_cells(line["oxigraph"]), _ratio_cell(line["oxigraph_ratio"]),
+                 *_measure_cells(line["rdflib"]), _ratio_cell(line["rdflib_ratio"], as_multiple=True)]
+        out.append("| " + " | ".join(cells) + " |")
+    out.append("")
+    out.append("| server | ready (s) | own load (s) | workers | RSS per worker (MiB) | PSS per worker (MiB) |")
+    out.append("|---|---:|---:|---:|---|---|")
+    for name, server in size_result.get("servers", {}).items():
+        memory = server.get("memory_after") or server.get("memory") or []
+        rss = ", ".join(_num(m.get("tree_rss") or m.get("rss"), 0) for m in memory) or "-"
+        pss = ", ".join(_num(m.get("tree_pss") or m.get("pss"), 0) for m in memory) or "-"
+        out.append(f"| {name} | {_num(server.get('ready_seconds'), 2)} | {_num(server.get('load_seconds'), 2)} "
+                   f"| {len(memory) or '-'} | {rss} | {pss} |")
+    errors = [r for r in rows if r.get("error")]
+    if errors:
+        out.append("")
+        out.append("Not measured:")
+        out.extend(f"- {r['server']} / {r['workload']}: {r['error']}" for r in errors)
+    return "\n".join(out)
+
+
+def render_verdicts(results: dict) -> str:
+    """Render the targets as a table: target, measured, met."""
+    out = ["| target | measured | met |", "|---|---|---|"]
+    for verdict in verdicts(results):
+        met = {True: "yes", False: "**no**", None: "unknown"}[verdict["met"]]
+        out.append(f"| {verdict['target']} | {verdict['measured']} | {met} |")
+    return "\n".join(out)
+
+
+def render_machine(machine: dict) -> str:
+    """Render the machine description as a bullet list."""
+    return "\n".join(f"- {key}: {value}" for key, value in machine.items())
+
+
+def render(results: dict) -> str:
+    """Render the whole report as markdown."""
+    settings = results.get("settings", {})
+    parts = [
+        "# lbp-kg benchmark results",
+        "",
+        results.get("note", ""),
+        "",
+        "## Machine",
+        "",
+        render_machine(results.get("machine", {})),
+        "",
+        "## Settings",
+        "",
+        "\n".join(f"- {key}: {value}" for key, value in settings.items()),
+        "",
+        "## Targets",
+        "",
+        render_verdicts(results),
+        "",
+        "## Throughput and latency",
+        "",
+        "Ratios compare requests per second: *vs floor* and *vs oxigraph* are lbp-kg's share of theirs; "
+        "*vs rdflib-endpoint* is how many times faster lbp-kg is. rdflib-endpoint is measured with a "
+        "capped Python client (few requests), so its percentiles are rough.",
+    ]
+    for size in results.get("sizes", []):
+        parts += ["", render_size(size)]
+    if results.get("problems"):
+        parts += ["", "## Problems met", ""] + [f"- {p}" for p in results["problems"]]
+    return "\n".join(parts).rstrip() + "\n"

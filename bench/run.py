@@ -1,0 +1,310 @@
+"""Run the lbp-kg benchmark: per size, the floor, the service and its peers under the same load.
+
+For each size the synthetic extension is generated (or reused from the cache), then in turn:
+the Flask hello-world floor and lbp-kg under gunicorn (deploy/gunicorn.conf.py), ``oxigraph
+serve`` and rdflib-endpoint loaded with the same triples. Each server is started, timed until it
+answers, left to finish loading, measured and stopped before the next starts, so they never
+compete for the cores. Results go to a markdown report and a JSON file next to it.
+
+    python -m bench.run --sizes 10k,100k,1m --duration 5 --output bench/RESULTS.md
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from bench import generate, load, machine, report, servers, targets
+
+PEERS = (report.OXIGRAPH, report.RDFLIB_ENDPOINT)
+DEFAULT_OUTPUT = Path("bench/RESULTS.md")
+DEFAULT_CACHE_DIR = Path("var/bench")
+NOISY_NOTE = ("Measured with wrk on 127.0.0.1: the load generator shares the machine's cores with "
+              "the server, so absolute figures are lower than on a dedicated client; ratios taken in "
+              "the same run are the figures to compare.")
+
+
+def log(message: str) -> None:
+    """Print a progress line on stderr."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def export_core_ntriples(cache_dir: Path) -> Path:
+    """Write the bundled ontology (every core module, merged) as N-Triples for the peers."""
+    from service.ontology import load_core_modules, merge
+
+    data = merge(load_core_modules()).serialize(format="nt", encoding="utf-8")
+    path = Path(cache_dir) / f"core-{hashlib.sha256(data).hexdigest()[:12]}.nt"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return path
+
+
+def _row(workload: targets.Workload, server: str, **fields) -> dict:
+    return {"workload": workload.name, "group": workload.group, "server": server,
+            "peer_query": workload.sparql is not None, "measurement": None, "error": None, **fields}
+
+
+def measure(server: servers.RunningServer, workload: targets.Workload, path: str, *, settings: dict,
+            capped: bool = False) -> dict:
+    """Probe one URL, then load it with wrk (or the capped client); return the report row."""
+    url = server.base_url + path
+    row = _row(workload, server.name)
+    try:
+        answer = load.probe(url, workload.accept, timeout=settings["request_timeout"])
+    except OSError as err:
+        row["error"] = f"no answer: {err}"
+        log(f"  {server.name} {workload.name}: {row['error']}")
+        return row
+    row["probe"] = {"status": answer.status, "content_type": answer.content_type, "bytes": answer.bytes,
+                    "ms": round(answer.seconds * 1000, 2), "cache_headers": answer.cache_headers}
+    if not answer.ok:
+        row["error"] = f"HTTP {answer.status}: {answer.body_start[:160]!r}"
+        log(f"  {server.name} {workload.name}: {row['error']}")
+        return row
+    if capped:
+        measurement = load.run_capped(url, workload.accept, max_requests=settings["peer_max_requests"],
+                                      max_seconds=settings["peer_max_seconds"],
+                                      timeout=settings["request_timeout"])
+    else:
+        measurement = load.run_wrk(url, workload.accept, duration=settings["duration"],
+                                   threads=settings["threads"], connections=settings["connections"],
+                                   timeout=settings["request_timeout"])
+    row["measurement"] = measurement.as_dict()
+    log(f"  {server.name} {workload.name}: {measurement.requests_per_second} req/s, "
+        f"p50 {measurement.p50_ms} ms, p99 {measurement.p99_ms} ms, {measurement.errors} errors")
+    return row
+
+
+def _get_json(url: str, timeout: float = 10.0) -> dict:
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return json.load(response)
+
+
+def run_floor(size_result: dict, settings: dict, cache_dir: Path) -> None:
+    """Measure the Flask hello-world app under the same gunicorn settings."""
+    port = servers.free_port()
+    server = servers.start(report.FLOOR, servers.gunicorn_command("bench.hello:create_app()", port, settings["workers"]),
+                           cache_dir / "logs" / f"floor-{size_result['size']}.log", port=port)
+    try:
+        servers.wait_until_ready(server, "/health", timeout=60)
+        servers.wait_until_idle(server, timeout=30)
+        workload = targets.Workload(name=report.FLOOR_WORKLOAD, group="floor", path="/hello", accept="application/json")
+        size_result["rows"].append(measure(server, workload, "/hello", settings=settings))
+        size_result["servers"][report.FLOOR] = {"ready_seconds": server.ready_seconds,
+                                               "memory_after": servers.worker_memory(server)}
+    finally:
+        servers.stop(server)
+
+
+def service_workloads(base_url: str, core_nt: Path, problems: list[str]) -> list[targets.Workload]:
+    """Return /health, every named query in the service's catalogue, and the /sparql queries."""
+    from service.ontology import prefixes
+    from service.paths import QUERIES_DIR
+
+    workloads = [targets.Workload(name="lbp-kg /health", group="health", path="/health", accept="application/json")]
+    try:
+        catalogue = targets.fetch_catalogue(base_url)
+    except OSError as err:
+        problems.append(f"GET /queries failed ({err}); named queries were not measured")
+        catalogue = []
+    named, found = targets.named_query_workloads(catalogue, QUERIES_DIR, targets.TermResolver(core_nt), prefixes())
+    problems.extend(p for p in found if p not in problems)
+    return workloads + named + targets.sparql_workloads()
+
+
+def run_service(size_result: dict, settings: dict, cache_dir: Path, extension: Path, core_nt: Path,
+                problems: list[str]) -> list[targets.Workload]:
+    """Start lbp-kg with the synthetic extension, time its load, measure every workload."""
+    size = size_result["size"]
+    port = servers.free_port()
+    env = {"LBP_KG_EXTENSIONS_DIR": str(extension.parent.resolve()),
+           "LBP_KG_CACHE_DIR": str((cache_dir / f"service-cache-{size}").resolve()),
+           **settings["service_env"]}
+    server = servers.start(report.SERVICE, servers.gunicorn_command("service:create_app()", port, settings["workers"]),
+                           cache_dir / "logs" / f"lbp-kg-{size}.log", port=port, env=env)
+    workloads: list[targets.Workload] = []
+    try:
+        ready = servers.wait_until_ready(server, "/health", timeout=settings["load_timeout"])
+        health = _get_json(server.base_url + "/health")
+        settled = servers.wait_until_idle(server, timeout=settings["load_timeout"])
+        log(f"  lbp-kg answered after {ready:.2f} s (own loadSeconds {health.get('loadSeconds')}, "
+            f"{health.get('triples')} triples); all workers idle {settled:.1f} s later")
+        info = {"ready_seconds": ready, "load_seconds": health.get("loadSeconds"),
+                "settle_seconds": round(settled, 2), "memory": servers.worker_memory(server)}
+        size_result["service_triples"] = health.get("triples")
+        size_result["servers"][report.SERVICE] = info
+        workloads = service_workloads(server.base_url, core_nt, problems)
+        for workload in workloads:
+            size_result["rows"].append(measure(server, workload, workload.path, settings=settings))
+        info["memory_after"] = servers.worker_memory(server)
+    finally:
+        servers.stop(server)
+    return workloads
+
+
+def _peer_rows(server: servers.RunningServer, workloads: list[targets.Workload], query_path: str,
+               settings: dict, capped: bool) -> list[dict]:
+    rows = []
+    for workload in workloads:
+        if workload.sparql is None:
+            continue
+        path = f"{query_path}?" + urlencode({"query": workload.sparql}, quote_via=quote)
+        rows.append(measure(server, workload, path, settings=settings, capped=capped))
+    return rows
+
+
+def run_oxigraph(size_result: dict, settings: dict, cache_dir: Path, data: list[Path],
+                 workloads: list[targets.Workload]) -> None:
+    """Load the same triples into an on-disk Oxigraph store and measure ``oxigraph serve``."""
+    location = cache_dir / f"oxigraph-{size_result['size']}"
+    shutil.rmtree(location, ignore_errors=True)
+    started = time.perf_counter()
+    subprocess.run([servers.executable("oxigraph"), "load", "--location", str(location),
+                    "--file", *map(str, data)], check=True, capture_output=True, timeout=settings["load_timeout"])
+    loaded = time.perf_counter() - started
+    port = servers.free_port()
+    ask = "/query?" + urlencode({"query": "ASK {}"})
+    server = servers.start(report.OXIGRAPH, [servers.executable("oxigraph"), "serve", "--location", str(location),
+                                             "--bind", f"127.0.0.1:{port}"],
+                           cache_dir / "logs" / f"oxigraph-{size_result['size']}.log", port=port)
+    try:
+        ready = servers.wait_until_ready(server, ask, timeout=120)
+        size_result["rows"] += _peer_rows(server, workloads, "/query", settings, capped=False)
+        size_result["servers"][report.OXIGRAPH] = {"ready_seconds": loaded + ready, "load_seconds": round(loaded, 2),
+                                                  "memory_after": servers.worker_memory(server)}
+    finally:
+        servers.stop(server)
+        shutil.rmtree(location, ignore_errors=True)
+
+
+def run_rdflib_endpoint(size_result: dict, settings: dict, cache_dir: Path, data: list[Path],
+                        workloads: list[targets.Workload]) -> None:
+    """Serve the same triples with rdflib-endpoint and take a short, capped measurement.
+
+    Its command-line server answers SPARQL at ``/`` (``SparqlEndpoint``'s default path).
+    """
+    port = servers.free_port()
+    server = servers.start(report.RDFLIB_ENDPOINT,
+                           [servers.executable("rdflib-endpoint"), "serve", "--host", "127.0.0.1",
+                            "--port", str(port), *map(str, data)],
+                           cache_dir / "logs" / f"rdflib-endpoint-{size_result['size']}.log", port=port)
+    try:
+        ready = servers.wait_until_ready(server, "/?" + urlencode({"query": "ASK {}"}),
+                                         timeout=settings["load_timeout"])
+        size_result["rows"] += _peer_rows(server, workloads, "/", settings, capped=True)
+        size_result["servers"][report.RDFLIB_ENDPOINT] = {"ready_seconds": ready,
+                                                         "memory_after": servers.worker_memory(server)}
+    finally:
+        servers.stop(server)
+
+
+def run_size(size: str, settings: dict, cache_dir: Path, core_nt: Path, problems: list[str]) -> dict:
+    """Benchmark one size against the floor, lbp-kg and the chosen peers."""
+    triples = generate.parse_size(size)
+    started = time.perf_counter()
+    extension = generate.write_extension(cache_dir, triples, settings["seed"])
+    log(f"{size}: synthetic extension {extension} ready in {time.perf_counter() - started:.1f} s")
+    result = {"size": generate.size_name(triples), "extension_triples": triples, "servers": {}, "rows": []}
+    log(f"{size}: floor")
+    run_floor(result, settings, cache_dir)
+    log(f"{size}: lbp-kg")
+    workloads = run_service(result, settings, cache_dir, extension, core_nt, problems)
+    data = [core_nt, extension]
+    for peer in settings["peers"]:
+        log(f"{size}: {peer}")
+        try:
+            if peer == report.OXIGRAPH:
+                run_oxigraph(result, settings, cache_dir, data, workloads)
+            elif peer == report.RDFLIB_ENDPOINT:
+                run_rdflib_endpoint(result, settings, cache_dir, data, workloads)
+        except (servers.ServerFailed, subprocess.SubprocessError, OSError) as err:
+            problems.append(f"{size}: {peer} could not be measured: {err}")
+            log(f"  {peer} failed: {err}")
+    return result
+
+
+def run_benchmark(sizes: list[str] = ("10k", "100k", "1m"), *, duration: float = 5.0, skip_peers: bool = False,
+                  output: Path | None = DEFAULT_OUTPUT, cache_dir: Path = DEFAULT_CACHE_DIR, seed: int = 0,
+                  workers: int = 2, threads: int = 2, connections: int = 8, peers: list[str] = PEERS,
+                  service_env: dict | None = None, peer_max_requests: int = 20, peer_max_seconds: float = 10.0,
+                  request_timeout: float = 10.0, load_timeout: float = 900.0) -> dict:
+    """Benchmark lbp-kg at each size; write the markdown report (and JSON beside it) to ``output``."""
+    cache_dir = Path(cache_dir)
+    for size in sizes:
+        generate.parse_size(size)  # refuse a bad size before starting anything
+    settings = {"sizes": ",".join(sizes), "duration": duration, "workers": workers, "threads": threads,
+                "connections": connections, "peers": [] if skip_peers else list(peers), "seed": seed,
+                "service_env": dict(service_env or {}), "peer_max_requests": peer_max_requests,
+                "peer_max_seconds": peer_max_seconds, "request_timeout": request_timeout,
+                "load_timeout": load_timeout, "gunicorn_config": str(servers.GUNICORN_CONFIG.relative_to(servers.PROJECT_ROOT))}
+    results = {"note": NOISY_NOTE, "machine": machine.describe(), "settings": settings, "sizes": [], "problems": []}
+    core_nt = export_core_ntriples(cache_dir)
+    for size in sizes:
+        results["sizes"].append(run_size(size, settings, cache_dir, core_nt, results["problems"]))
+        if output is not None:  # write after every size, so a long run leaves something behind
+            write_results(results, Path(output))
+    return results
+
+
+def write_results(results: dict, output: Path) -> None:
+    """Write the markdown report and the raw results as JSON next to it."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(report.render(results), encoding="utf-8")
+    output.with_suffix(".json").write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
+
+
+def _env_pair(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.startswith("LBP_KG_"):
+        raise argparse.ArgumentTypeError(f"expected LBP_KG_NAME=value, got {text!r}")
+    return name, value
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line, run the benchmark and print the report's target verdicts."""
+    parser = argparse.ArgumentParser(prog="lbp-kg bench", description="Benchmark lbp-kg against a Flask "
+                                     "hello-world floor, oxigraph serve and rdflib-endpoint.")
+    parser.add_argument("--sizes", default="10k,100k,1m", help="synthetic extension sizes (default 10k,100k,1m)")
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds of wrk load per target (default 5)")
+    parser.add_argument("--skip-peers", action="store_true", help="measure only the floor and lbp-kg")
+    parser.add_argument("--peers", default=",".join(PEERS), help="peers to compare with (default: both)")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="markdown report (JSON goes beside it)")
+    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR, help="generated data, logs (var/bench)")
+    parser.add_argument("--seed", type=int, default=0, help="generator seed (default 0)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections (default 8)")
+    parser.add_argument("--peer-max-requests", type=int, default=20, help="cap per rdflib-endpoint target")
+    parser.add_argument("--peer-max-seconds", type=float, default=10.0, help="time cap per rdflib-endpoint target")
+    parser.add_argument("--service-env", type=_env_pair, action="append", default=[], metavar="LBP_KG_X=value",
+                        help="extra service setting, e.g. LBP_KG_REASONING=false (repeatable)")
+    args = parser.parse_args(argv)
+    peers = [p for p in args.peers.split(",") if p]
+    unknown = set(peers) - set(PEERS)
+    if unknown:
+        parser.error(f"unknown peers {sorted(unknown)}; known: {', '.join(PEERS)}")
+    try:
+        results = run_benchmark([s for s in args.sizes.split(",") if s], duration=args.duration,
+                                skip_peers=args.skip_peers, output=args.output, cache_dir=args.cache_dir,
+                                seed=args.seed, workers=args.workers, threads=args.threads,
+                                connections=args.connections, peers=peers, service_env=dict(args.service_env),
+                                peer_max_requests=args.peer_max_requests, peer_max_seconds=args.peer_max_seconds)
+    except (ValueError, load.LoadToolMissing, servers.ServerFailed) as err:
+        log(f"error: {err}")
+        return 1
+    log(f"report written to {args.output}")
+    print(report.render_verdicts(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -183,13 +183,15 @@ class QueryExecutor:
         self._snapshot: Path | None = None
         self._owner_pid = os.getpid()
         self._closed = False
+        self._warming = False
         self._finalizer = weakref.finalize(self, _stop_all, self._idle)
         self.stats = {"started": 0, "killed": 0, "last_start_seconds": 0.0}
 
     def run(self, job: QueryJob) -> SerializedResult:
         """Run a job in a worker and return its serialised result, or raise a QueryError."""
+        worker = self._acquire(time.monotonic() + self.timeout)
+        # the clock starts when the query does: starting a worker is not the query's fault
         deadline = time.monotonic() + self.timeout
-        worker = self._acquire(deadline)
         try:
             worker.conn.send(job)
             if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
@@ -230,6 +232,23 @@ class QueryExecutor:
                 raise
         for worker in started:
             self._release(worker)
+
+    def warm_up(self) -> None:
+        """Start the workers in a background thread, unless some already exist or are starting."""
+        with self._lock:
+            if self._live or self._warming or self._closed:
+                return
+            self._warming = True
+
+        def start_quietly():
+            try:
+                self.start()
+            except Exception:  # noqa: BLE001 - a later query retries and reports the cause
+                log.exception("warming up the query workers failed")
+            finally:
+                self._warming = False
+
+        threading.Thread(target=start_quietly, name="lbp-kg-query-warm-up", daemon=True).start()
 
     def close(self) -> None:
         """Stop the idle workers; busy ones are stopped when their query returns."""

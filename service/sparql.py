@@ -19,7 +19,7 @@ from werkzeug.datastructures import MIMEAccept, MultiDict
 
 from service.errors import ApiError
 from service.negotiation import FORMAT_ALIASES
-from service.query_response import respond_to_query
+from service.query_response import query_executor, respond_to_query
 from service.store import ASSERTED_GRAPH, INFERRED_GRAPH
 
 bp = Blueprint("sparql", __name__)
@@ -116,6 +116,8 @@ def describe_service() -> Response:
     if "web" in current_app.blueprints and prefers_html(request.accept_mimetypes, format_param):
         from service import web  # the page lives with the other pages, once they are registered
 
+        query_executor(current_app.extensions["lbp_kg"]).warm_up()
+
         response = Response(web.render_sparql_editor(), mimetype="text/html")
         response.vary.add("Accept")
         return response
@@ -127,6 +129,7 @@ def describe_service() -> Response:
         raise ApiError(406, "the service description can be served as: " + ", ".join(DESCRIPTION_TYPES),
                        available=list(DESCRIPTION_TYPES)) from None
     kb = current_app.extensions["lbp_kg"]
+    query_executor(kb).warm_up()  # whoever reads the description usually sends a query next
     cache = kb.extras.setdefault("service_description", {})
     key = (request.base_url, media_type)
     if key not in cache:

@@ -14,12 +14,14 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import pyoxigraph as ox
-from rdflib import Graph
 
-from service.ontology import Module
+if TYPE_CHECKING:  # query worker processes import this module; they need no rdflib
+    from rdflib import Graph
+
+    from service.ontology import Module
 
 GRAPH_BASE = "https://w3id.org/lbp-kg/graph/"
 INFERRED_GRAPH = GRAPH_BASE + "inferred"

@@ -81,6 +81,7 @@ def test_a_runaway_query_is_killed_at_the_deadline_and_the_pool_recovers(executo
 
 
 def test_other_queries_are_answered_while_one_runs_away(executor):
+    executor.start()
     outcome = {}
 
     def run_away():

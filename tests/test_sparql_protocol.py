@@ -34,7 +34,7 @@ def tiny_app(cache_dir: str, **settings) -> Flask:
     modules = [Module(iri=iri, path=Path(f"{i}.ttl"), graph=Graph().parse(data=ttl, format="turtle"), version=None)
                for i, (iri, ttl) in enumerate(MODULES.items())]
     app = Flask(__name__)
-    options = Settings(cache_dir=cache_dir, query_timeout=5.0, **settings)
+    options = Settings(cache_dir=cache_dir, **{"query_timeout": 5.0, **settings})
     app.config["MAX_CONTENT_LENGTH"] = options.max_body_bytes
     app.extensions["lbp_kg.settings"] = options
     app.extensions["lbp_kg"] = KnowledgeBase(modules=modules, graph=merge(modules),

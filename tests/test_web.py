@@ -295,6 +295,15 @@ def test_sparql_editor_examples_bind_their_parameters_and_run(web_app):
     assert "quadratus lumborum" in {row["compensatorLabel"].value for row in rows}
 
 
+def test_sparql_editor_says_what_to_run_when_yasgui_is_not_installed(web_app, tmp_path, monkeypatch):
+    monkeypatch.setitem(web_app.config["LBP_KG_EXTRA"], "node_modules_dir", str(tmp_path))
+    with web_app.test_request_context("/sparql"):
+        html = web.render_sparql_editor()
+    assert "npm ci" in html and 'role="alert"' in html
+    assert not elements(html, "script", src="/assets/yasgui.min.js")
+    assert "Muscles that compensate for an inhibited muscle" in html, "the examples stay readable as text"
+
+
 def test_a_browser_opening_sparql_gets_the_editor(web_client):
     html = page(web_client, "/sparql")
     assert elements(html, "div", id="yasgui")

@@ -10,7 +10,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -58,12 +57,11 @@ def _wait_until_up(url: str, process: subprocess.Popen | None = None) -> None:
     raise RuntimeError(f"the server did not answer {url} within {SERVER_START_SECONDS} s")
 
 
-def _cli_can_serve() -> list[str] | None:
+def _lbp_kg_command() -> str:
     command = shutil.which("lbp-kg", path=str(Path(sys.executable).parent)) or shutil.which("lbp-kg")
     if command is None:
-        return None
-    probe = subprocess.run([command, "serve", "--help"], capture_output=True, timeout=60)
-    return [command] if probe.returncode == 0 else None
+        pytest.fail("the lbp-kg command is not installed; run `make setup` (pip install -e '.[test]')")
+    return command
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -75,53 +73,19 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
-def _serves_web_pages(base: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{base}/graph.json", timeout=30) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="session")
 def live_server():
-    """Return the base URL of a running `lbp-kg serve` on a free loopback port.
-
-    Until create_app registers the web pages (test_web checks that it does), the app factory
-    plus web.init_app runs under Werkzeug in a thread instead, as `serve` does in development.
-    """
+    """Return the base URL of a running `lbp-kg serve` on a free loopback port."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    command = _cli_can_serve()
-    if command is not None:
-        process = subprocess.Popen(command + ["serve", "--host", "127.0.0.1", "--port", str(port)],
-                                   cwd=PROJECT_ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            _wait_until_up(f"{base}/health", process)
-            if _serves_web_pages(base):
-                yield base
-                return
-        finally:
-            _stop(process)
-
-    from werkzeug.serving import make_server
-
-    from service import create_app, web
-
-    app = create_app()
-    if "web" not in app.blueprints:
-        web.init_app(app)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    process = subprocess.Popen([_lbp_kg_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                               cwd=PROJECT_ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait_until_up(f"{base}/health")
+        _wait_until_up(f"{base}/health", process)
         yield base
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+        _stop(process)
 
 
 @pytest.fixture(scope="session")

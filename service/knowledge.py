@@ -13,7 +13,8 @@ from rdflib import Graph
 
 from service.config import Settings
 from service.ontology import Module, extension_files, load_core_modules, load_extension_modules, merge
-from service.store import OxigraphStore
+from service.inference import materialise
+from service.store import INFERRED_GRAPH, OxigraphStore, graph_to_ntriples
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,13 @@ class KnowledgeBase:
         started = time.perf_counter()
         modules = load_core_modules() + load_extension_modules(extension_files(Path(settings.extensions_dir)))
         graph = merge(modules)
-        store = OxigraphStore.from_modules(modules)
+        asserted = [graph_to_ntriples(m.graph) for m in modules]
+        inferred = None
+        if settings.reasoning:
+            inferred = materialise(asserted, cache_dir=Path(settings.cache_dir) / "inference").ntriples
+        store = OxigraphStore.from_modules(modules, inferred=inferred, module_ntriples=asserted)
         seconds = time.perf_counter() - started
-        log.info("loaded %d modules, %d triples in %.2f s (version %s)",
-                 len(modules), store.triple_count, seconds, store.version)
+        log.info("loaded %d modules, %d triples (%s inferred) in %.2f s (version %s)",
+                 len(modules), store.triple_count, store.graph_sizes.get(INFERRED_GRAPH, 0),
+                 seconds, store.version)
         return cls(modules=modules, graph=graph, store=store, load_seconds=seconds)

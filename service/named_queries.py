@@ -13,6 +13,7 @@ from service.errors import ApiError
 from service.labels import AmbiguousEntity, EntityNotFound, LabelIndex, build_label_index, get_label_index
 from service.paths import QUERIES_DIR
 from service.query_response import respond_to_query
+from service.store import ASSERTED_GRAPH
 
 CATALOG_KEY = "lbp_kg.catalog"
 #: query-string names that are not query parameters (read by content negotiation)
@@ -71,7 +72,9 @@ def run_named_query(name: str):
                        available=catalog.names)
     iris = resolve_arguments(query, request.args, get_label_index(current_app))
     kb = current_app.extensions["lbp_kg"]
-    return respond_to_query(kb, query.text, substitutions=query.bind(iris))
+    # named queries report sourced claims: they read the asserted graphs (see store.query)
+    return respond_to_query(kb, query.text, substitutions=query.bind(iris),
+                            default_graph_uris=(ASSERTED_GRAPH,))
 
 
 def init_app(app: Flask) -> None:

@@ -89,21 +89,24 @@ class OxigraphStore:
     graph_sizes: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def from_modules(cls, modules: Sequence[Module], inferred: Graph | None = None) -> "OxigraphStore":
-        """Load every module (and optionally the inferred triples) into a fresh store."""
+    def from_modules(cls, modules: Sequence[Module], inferred: bytes | None = None,
+                     module_ntriples: Sequence[bytes] | None = None) -> "OxigraphStore":
+        """Load every module (and optionally inferred N-Triples) into a fresh store.
+
+        ``module_ntriples``, when given, is each module's graph already serialised as N-Triples
+        (the caller needed it anyway, e.g. for inference), so it is not serialised twice.
+        """
         store = ox.Store()
-        payloads: list[bytes] = []
+        payloads = list(module_ntriples) if module_ntriples is not None else \
+            [graph_to_ntriples(m.graph) for m in modules]
         sizes: dict[str, int] = {}
-        for module in modules:
-            data = graph_to_ntriples(module.graph)
-            payloads.append(data)
+        for module, data in zip(modules, payloads):
             store.bulk_load(data, ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(module.iri))
             sizes[module.iri] = len(module.graph)
         if inferred is not None:
-            data = graph_to_ntriples(inferred)
-            payloads.append(data)
-            store.bulk_load(data, ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(INFERRED_GRAPH))
-            sizes[INFERRED_GRAPH] = len(inferred)
+            payloads.append(inferred)
+            store.bulk_load(inferred, ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(INFERRED_GRAPH))
+            sizes[INFERRED_GRAPH] = inferred.count(b"\n")
         return cls(
             store=store,
             module_graphs=[m.iri for m in modules],
@@ -147,8 +150,14 @@ class OxigraphStore:
         )
 
     def query(self, sparql: str, *, substitutions: dict | None = None,
-              default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = ()):
-        """Run a SPARQL query; by default over the union of all graphs."""
+              default_graph_uris: Sequence[str] = (ASSERTED_GRAPH,), named_graph_uris: Sequence[str] = ()):
+        """Run one of the service's own queries; by default over the asserted graphs only.
+
+        The service's own queries (entity pages, named queries, the label index) report sourced
+        claims, so they read what the modules assert and follow sub-properties themselves;
+        materialised inferences would repeat those claims without their sources. /sparql
+        answers over every graph unless the request names some (see ``resolve_dataset``).
+        """
         options = self.resolve_dataset(default_graph_uris, named_graph_uris).query_options()
         if substitutions:
             options["substitutions"] = substitutions

@@ -86,7 +86,8 @@ def respond_to_query(kb: KnowledgeBase, sparql_text: str, *, substitutions: Mapp
     given here (the protocol's dataset) replace any FROM / FROM NAMED in the query; graphs must be
     the service's own. Must be called inside a request (it reads Accept and ``?format=``).
     """
-    base_iri = request.base_url
+    # request.base_url re-encodes the whole URL (~50 us); this is the same IRI for a base
+    base_iri = f"{request.scheme}://{request.host}{request.root_path}{request.path}"
     try:
         inspection = inspect_query(sparql_text, base_iri)
     except QueryRefused as err:

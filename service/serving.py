@@ -2,6 +2,12 @@
 from __future__ import annotations
 
 import logging
+import runpy
+
+from service.paths import PROJECT_ROOT
+
+#: gunicorn settings used by ``lbp-kg serve --workers`` unless another file is given
+DEFAULT_GUNICORN_CONFIG = PROJECT_ROOT / "deploy" / "gunicorn.conf.py"
 
 log = logging.getLogger(__name__)
 
@@ -16,13 +22,21 @@ def serve_development(host: str, port: int) -> None:
 
 
 def serve_production(host: str, port: int, workers: int, config_file: str | None = None) -> None:
-    """Serve under gunicorn with the given number of worker processes."""
+    """Serve under gunicorn with the given number of worker processes.
+
+    Settings come from ``config_file`` (default: deploy/gunicorn.conf.py); the host, port and
+    worker count given here override it.
+    """
     from gunicorn.app.base import BaseApplication
+
+    config_file = config_file or (str(DEFAULT_GUNICORN_CONFIG) if DEFAULT_GUNICORN_CONFIG.is_file() else None)
 
     class _Gunicorn(BaseApplication):
         def load_config(self):
             if config_file:
-                self.load_config_from_file(config_file)
+                for key, value in runpy.run_path(config_file).items():
+                    if key in self.cfg.settings and value is not None:
+                        self.cfg.set(key, value)
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
 

@@ -151,39 +151,63 @@ def run_service(size_result: dict, settings: dict, cache_dir: Path, extension: P
     return workloads
 
 
-def _peer_rows(server: servers.RunningServer, workloads: list[targets.Workload], query_path: str,
-               settings: dict, capped: bool) -> list[dict]:
+def serve_peer(name: str, command: list[str], ready_path: str, query_path: str, log_path: Path,
+               workloads: list[targets.Workload], settings: dict, *, capped: bool, port: int) -> tuple[dict, list[dict]]:
+    """Start a peer, measure every workload it can run, restarting it after a request times out.
+
+    A peer keeps evaluating a query its client gave up on, and the next requests queue behind it;
+    a fresh process keeps one pathological query from spoiling the rest.
+    """
+    def launch() -> servers.RunningServer:
+        server = servers.start(name, command, log_path, port=port)
+        servers.wait_until_ready(server, ready_path, timeout=settings["load_timeout"])
+        return server
+
+    peer_settings = dict(settings, request_timeout=settings["peer_timeout"]) if capped else settings
+    server = launch()
+    info = {"ready_seconds": server.ready_seconds, "restarts": 0}
     rows = []
-    for workload in workloads:
-        if workload.sparql is None:
-            continue
-        path = f"{query_path}?" + urlencode({"query": workload.sparql}, quote_via=quote)
-        rows.append(measure(server, workload, path, settings=settings, capped=capped))
-    return rows
+    try:
+        for workload in workloads:
+            if workload.sparql is None:
+                continue
+            path = f"{query_path}?" + urlencode({"query": workload.sparql}, quote_via=quote)
+            row = measure(server, workload, path, settings=peer_settings, capped=capped)
+            rows.append(row)
+            if (row["error"] or "").startswith("no answer") or (row["measurement"] or {}).get("errors"):
+                info["memory_after"] = servers.worker_memory(server)
+                servers.stop(server)
+                server = launch()
+                info["restarts"] += 1
+        info["memory_after"] = servers.worker_memory(server)
+    finally:
+        servers.stop(server)
+    return info, rows
 
 
 def run_oxigraph(size_result: dict, settings: dict, cache_dir: Path, data: list[Path],
                  workloads: list[targets.Workload]) -> None:
     """Load the same triples into an on-disk Oxigraph store and measure ``oxigraph serve``."""
-    location = cache_dir / f"oxigraph-{size_result['size']}"
+    size = size_result["size"]
+    location = cache_dir / f"oxigraph-{size}"
     shutil.rmtree(location, ignore_errors=True)
     started = time.perf_counter()
     subprocess.run([servers.executable("oxigraph"), "load", "--location", str(location),
                     "--file", *map(str, data)], check=True, capture_output=True, timeout=settings["load_timeout"])
     loaded = time.perf_counter() - started
     port = servers.free_port()
-    ask = "/query?" + urlencode({"query": "ASK {}"})
-    server = servers.start(report.OXIGRAPH, [servers.executable("oxigraph"), "serve", "--location", str(location),
-                                             "--bind", f"127.0.0.1:{port}"],
-                           cache_dir / "logs" / f"oxigraph-{size_result['size']}.log", port=port)
     try:
-        ready = servers.wait_until_ready(server, ask, timeout=120)
-        size_result["rows"] += _peer_rows(server, workloads, "/query", settings, capped=False)
-        size_result["servers"][report.OXIGRAPH] = {"ready_seconds": loaded + ready, "load_seconds": round(loaded, 2),
-                                                  "memory_after": servers.worker_memory(server)}
+        info, rows = serve_peer(report.OXIGRAPH, [servers.executable("oxigraph"), "serve", "--location", str(location),
+                                                  "--bind", f"127.0.0.1:{port}"],
+                                "/query?" + urlencode({"query": "ASK {}"}), "/query",
+                                cache_dir / "logs" / f"oxigraph-{size}.log", workloads, settings,
+                                capped=False, port=port)
     finally:
-        servers.stop(server)
         shutil.rmtree(location, ignore_errors=True)
+    info["load_seconds"] = round(loaded, 2)
+    info["ready_seconds"] = loaded + info["ready_seconds"]
+    size_result["rows"] += rows
+    size_result["servers"][report.OXIGRAPH] = info
 
 
 def run_rdflib_endpoint(size_result: dict, settings: dict, cache_dir: Path, data: list[Path],
@@ -193,18 +217,14 @@ def run_rdflib_endpoint(size_result: dict, settings: dict, cache_dir: Path, data
     Its command-line server answers SPARQL at ``/`` (``SparqlEndpoint``'s default path).
     """
     port = servers.free_port()
-    server = servers.start(report.RDFLIB_ENDPOINT,
-                           [servers.executable("rdflib-endpoint"), "serve", "--host", "127.0.0.1",
-                            "--port", str(port), *map(str, data)],
-                           cache_dir / "logs" / f"rdflib-endpoint-{size_result['size']}.log", port=port)
-    try:
-        ready = servers.wait_until_ready(server, "/?" + urlencode({"query": "ASK {}"}),
-                                         timeout=settings["load_timeout"])
-        size_result["rows"] += _peer_rows(server, workloads, "/", settings, capped=True)
-        size_result["servers"][report.RDFLIB_ENDPOINT] = {"ready_seconds": ready,
-                                                         "memory_after": servers.worker_memory(server)}
-    finally:
-        servers.stop(server)
+    info, rows = serve_peer(report.RDFLIB_ENDPOINT,
+                            [servers.executable("rdflib-endpoint"), "serve", "--host", "127.0.0.1",
+                             "--port", str(port), *map(str, data)],
+                            "/?" + urlencode({"query": "ASK {}"}), "/",
+                            cache_dir / "logs" / f"rdflib-endpoint-{size_result['size']}.log", workloads, settings,
+                            capped=True, port=port)
+    size_result["rows"] += rows
+    size_result["servers"][report.RDFLIB_ENDPOINT] = info
 
 
 def run_size(size: str, settings: dict, cache_dir: Path, core_nt: Path, problems: list[str]) -> dict:
@@ -236,7 +256,7 @@ def run_benchmark(sizes: list[str] = ("10k", "100k", "1m"), *, duration: float =
                   output: Path | None = DEFAULT_OUTPUT, cache_dir: Path = DEFAULT_CACHE_DIR, seed: int = 0,
                   workers: int = 2, threads: int = 2, connections: int = 8, peers: list[str] = PEERS,
                   service_env: dict | None = None, peer_max_requests: int = 20, peer_max_seconds: float = 10.0,
-                  request_timeout: float = 10.0, load_timeout: float = 900.0) -> dict:
+                  peer_timeout: float = 30.0, request_timeout: float = 10.0, load_timeout: float = 900.0) -> dict:
     """Benchmark lbp-kg at each size; write the markdown report (and JSON beside it) to ``output``."""
     cache_dir = Path(cache_dir)
     for size in sizes:
@@ -244,7 +264,7 @@ def run_benchmark(sizes: list[str] = ("10k", "100k", "1m"), *, duration: float =
     settings = {"sizes": ",".join(sizes), "duration": duration, "workers": workers, "threads": threads,
                 "connections": connections, "peers": [] if skip_peers else list(peers), "seed": seed,
                 "service_env": dict(service_env or {}), "peer_max_requests": peer_max_requests,
-                "peer_max_seconds": peer_max_seconds, "request_timeout": request_timeout,
+                "peer_max_seconds": peer_max_seconds, "peer_timeout": peer_timeout, "request_timeout": request_timeout,
                 "load_timeout": load_timeout, "gunicorn_config": str(servers.GUNICORN_CONFIG.relative_to(servers.PROJECT_ROOT))}
     results = {"note": NOISY_NOTE, "machine": machine.describe(), "settings": settings, "sizes": [], "problems": []}
     core_nt = export_core_ntriples(cache_dir)
@@ -285,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=8, help="wrk connections (default 8)")
     parser.add_argument("--peer-max-requests", type=int, default=20, help="cap per rdflib-endpoint target")
     parser.add_argument("--peer-max-seconds", type=float, default=10.0, help="time cap per rdflib-endpoint target")
+    parser.add_argument("--peer-timeout", type=float, default=30.0, help="seconds one rdflib-endpoint request may take")
     parser.add_argument("--service-env", type=_env_pair, action="append", default=[], metavar="LBP_KG_X=value",
                         help="extra service setting, e.g. LBP_KG_REASONING=false (repeatable)")
     args = parser.parse_args(argv)
@@ -297,7 +318,8 @@ def main(argv: list[str] | None = None) -> int:
                                 skip_peers=args.skip_peers, output=args.output, cache_dir=args.cache_dir,
                                 seed=args.seed, workers=args.workers, threads=args.threads,
                                 connections=args.connections, peers=peers, service_env=dict(args.service_env),
-                                peer_max_requests=args.peer_max_requests, peer_max_seconds=args.peer_max_seconds)
+                                peer_max_requests=args.peer_max_requests, peer_max_seconds=args.peer_max_seconds,
+                                peer_timeout=args.peer_timeout)
     except (ValueError, load.LoadToolMissing, servers.ServerFailed) as err:
         log(f"error: {err}")
         return 1

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from bench import generate, report
+from bench import generate, report, targets
 from service.paths import ONTOLOGY_DIR
 
 LBP = "https://w3id.org/lbp-kg/id/"
@@ -212,3 +213,17 @@ def test_the_markdown_table_shows_rates_and_ratios():
     table = report.render_size(size)
     line = next(l for l in table.splitlines() if l.startswith("| named compensators"))
     assert "3,000.0" in line and "75%" in line and "50%" in line and "1,500x" in line
+
+
+# --- binding a named query's parameters for the peers -------------------------------------------
+
+def test_a_values_block_binds_a_parameter_as_substitution_does():
+    store = ox.Store()
+    store.bulk_load("".join(generate.generate_triples(1_000)).encode(), ox.RdfFormat.N_TRIPLES)
+    query = ("PREFIX lbp: <https://w3id.org/lbp-kg/id/>\n# a comment with WHERE { in it\n"
+             "SELECT ?muscle ?state WHERE { ?state lbp:stateOf ?muscle } ORDER BY ?state")
+    muscle = LBP + "syn-muscle-3"
+    substituted = [tuple(map(str, row)) for row in
+                   store.query(query, substitutions={ox.Variable("muscle"): ox.NamedNode(muscle)})]
+    bound = [tuple(map(str, row)) for row in store.query(targets.bind_with_values(query, {"muscle": muscle}))]
+    assert len(bound) == 3 and bound == substituted

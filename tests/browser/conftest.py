@@ -24,10 +24,6 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 SERVER_START_SECONDS = 120
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "browser: drives headless Chromium against a live server")
-
-
 def pytest_collection_modifyitems(config, items):
     if CHROMIUM.exists():
         return

@@ -1,0 +1,60 @@
+"""Health, the OpenAPI description and the API page."""
+from __future__ import annotations
+
+import re
+
+from openapi_spec_validator import validate
+
+#: routes that serve files rather than API resources
+UNDOCUMENTED = {"/static/<path:filename>", "/assets/<path:name>"}
+
+
+def _openapi_path(rule: str) -> str:
+    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: "{" + _camel(m.group(1)) + "}", rule)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def test_health_reports_the_graph_version_and_every_loaded_module(client, kb):
+    health = client.get("/health").get_json()
+    assert health["status"] == "ok"
+    assert health["graphVersion"] == kb.version
+    assert health["ontologyVersion"] == "0.1.0"
+    files = {module["file"] for module in health["modules"]}
+    assert {"lbp.ttl", "core.ttl", "anatomy.ttl", "clinical.ttl", "care.ttl", "sources.ttl"} <= files
+    assert health["triples"] > 3000
+
+
+def test_the_openapi_document_is_valid_openapi_3_1(client):
+    document = client.get("/openapi.json").get_json()
+    assert document["openapi"].startswith("3.1")
+    validate(document)
+
+
+def test_the_openapi_document_names_this_server(client):
+    document = client.get("/openapi.json", base_url="http://kg.example:8080").get_json()
+    assert document["servers"] == [{"url": "http://kg.example:8080"}]
+
+
+def test_every_route_the_app_serves_is_in_the_openapi_document(app, client):
+    documented = set(client.get("/openapi.json").get_json()["paths"])
+    served = {_openapi_path(rule.rule) for rule in app.url_map.iter_rules()} - {
+        _openapi_path(rule) for rule in UNDOCUMENTED}
+    assert served - documented == set()
+
+
+def test_every_documented_path_is_served(app, client):
+    documented = set(client.get("/openapi.json").get_json()["paths"])
+    served = {_openapi_path(rule.rule) for rule in app.url_map.iter_rules()}
+    assert documented - served == set()
+
+
+def test_the_api_page_lists_every_endpoint_for_people(client):
+    response = client.get("/docs")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    for path in ("/sparql", "/queries/{name}", "/id/{localName}", "/validate", "/search"):
+        assert f"<code>{path}</code>" in page

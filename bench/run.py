@@ -256,7 +256,7 @@ def run_benchmark(sizes: list[str] = ("10k", "100k", "1m"), *, duration: float =
                   output: Path | None = DEFAULT_OUTPUT, cache_dir: Path = DEFAULT_CACHE_DIR, seed: int = 0,
                   workers: int = 2, threads: int = 2, connections: int = 8, peers: list[str] = PEERS,
                   service_env: dict | None = None, peer_max_requests: int = 20, peer_max_seconds: float = 10.0,
-                  peer_timeout: float = 30.0, request_timeout: float = 10.0, load_timeout: float = 900.0) -> dict:
+                  peer_timeout: float = 30.0, request_timeout: float = 15.0, load_timeout: float = 900.0) -> dict:
     """Benchmark lbp-kg at each size; write the markdown report (and JSON beside it) to ``output``."""
     cache_dir = Path(cache_dir)
     for size in sizes:

@@ -1,9 +1,16 @@
 """Shared fixtures: one app (the ontology loads once per test session), a client, a CLI runner."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from service import create_app
+from service.paths import PROJECT_ROOT
+
+#: The project's reference identifiers and anatomy (shared/ beside the checkout, as in CI).
+REFERENCE_DIR = Path(os.environ.get("LBP_KG_REFERENCE_DIR", PROJECT_ROOT.parent / "shared" / "reference"))
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from service.paths import ONTOLOGY_DIR
 from service.rdf_files import parse_rdf_file
+from tests.conftest import REFERENCE_DIR
 
 LBP = Namespace("https://w3id.org/lbp-kg/id/")
 OBO = Namespace("http://purl.obolibrary.org/obo/")
@@ -26,7 +27,6 @@ DEFINITION = OBO.IAO_0000115
 
 ANATOMY_FILE = ONTOLOGY_DIR / "modules" / "anatomy.ttl"
 CORE_FILE = ONTOLOGY_DIR / "modules" / "core.ttl"
-REFERENCE_DIR = Path("/work/shared/reference")
 
 FIXED_MUSCLES = (
     "psoas-major iliacus gluteus-maximus gluteus-medius gluteus-minimus quadratus-lumborum "

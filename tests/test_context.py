@@ -95,6 +95,7 @@ PINNED_TERMS = {
     "Action": ("https://w3id.org/lbp-kg/id/Action", None, None),
     "ClinicalEntity": ("https://w3id.org/lbp-kg/id/ClinicalEntity", None, None),
     "RiskFactor": ("https://w3id.org/lbp-kg/id/RiskFactor", None, None),
+    "RelievingFactor": ("https://w3id.org/lbp-kg/id/RelievingFactor", None, None),
     "Posture": ("https://w3id.org/lbp-kg/id/Posture", None, None),
     "DysfunctionState": ("https://w3id.org/lbp-kg/id/DysfunctionState", None, None),
     "TightState": ("https://w3id.org/lbp-kg/id/TightState", None, None),

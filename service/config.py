@@ -34,8 +34,31 @@ class Settings:
     query_workers: int = 2
     #: Answer over asserted plus inferred triples (reasoning at load, cached on disk).
     reasoning: bool = True
+    #: Where queries are evaluated: "oxigraph" (embedded, the default; queries run in killable
+    #: worker processes over a shared read-only snapshot), "rdflib" (the slow reference
+    #: implementation, in-process) or "remote" (a SPARQL 1.1 endpoint, see remote_endpoint).
+    backend: str = "oxigraph"
+    #: With backend "remote": the SPARQL 1.1 query endpoint URL holding the service's graphs
+    #: (e.g. http://127.0.0.1:7878/query for ``oxigraph serve``); see docs/deployment.md.
+    remote_endpoint: str = ""
+    #: Named-query results kept per process (serialised bytes, per graph version; 0 turns it off).
+    result_cache_entries: int = 512
+    #: Largest single result the named-query cache keeps, in bytes (bigger ones are recomputed).
+    result_cache_max_bytes: int = 1024 * 1024
+    #: Seconds clients and proxies may reuse a GET answer of /sparql, /queries/... and /id/...
+    #: without asking again (``Cache-Control: public, max-age=...``); 0 sends ``no-cache``.
+    #: After that they revalidate with If-None-Match, which costs no query when unchanged.
+    http_max_age: int = 60
     #: Log level name.
     log_level: str = "INFO"
+    #: Accept curated writes at /update and /graph-store (see docs/writes.md); off by default.
+    writes_enabled: bool = False
+    #: Bearer tokens allowed to write, as {token: name of who holds it}; the name goes in the change log.
+    write_tokens: dict = field(default_factory=dict)
+    #: The JSON-lines change log of accepted writes (default: changes.jsonl beside extensions_dir).
+    change_log: str = ""
+    #: The extension graph /update writes to when the request names none (empty: it must name one).
+    default_write_graph: str = ""
     #: Anything else a blueprint needs (kept as plain values).
     extra: dict = field(default_factory=dict)
 

@@ -17,7 +17,7 @@ from rdflib.namespace import DCTERMS
 from rdflib.plugins.serializers.jsonld import Converter
 from rdflib.plugins.shared.jsonld.context import Context
 
-from service import search
+from service import http_cache, search
 from service.describe import describe_entity, entity_page
 from service.errors import ApiError
 from service.negotiation import FORMAT_ALIASES, GRAPH_TYPES, RDFLIB_FORMAT, NotAcceptable, choose_media_type
@@ -141,11 +141,6 @@ def _graph_response(body: bytes, media_type: str) -> Response:
     return response
 
 
-def _finish(response: Response, media_type: str) -> Response:
-    """Mark the answer as varying with Accept and revalidatable against the graph version."""
-    response.vary.add("Accept")
-    response.set_etag(f"{_kb().version}-{FORMAT_LINKS.get(media_type, 'html')}")
-    return response.make_conditional(request)
 
 
 def _not_found(local_name: str, iri: str) -> ApiError:
@@ -159,6 +154,10 @@ def _not_found(local_name: str, iri: str) -> ApiError:
 def entity(local_name: str):
     """Describe one entity as HTML, JSON-LD, Turtle, N-Triples or RDF/XML."""
     media_type = _negotiate(ENTITY_TYPES)
+    etag = http_cache.answer_etag(_kb().version, media_type)
+    unchanged = http_cache.not_modified(etag)
+    if unchanged is not None:
+        return unchanged
     base_iri = current_app.extensions["lbp_kg.settings"].base_iri
     iri = base_iri + local_name
     graph = describe_entity(_kb().store, iri) if LOCAL_NAME.match(local_name) else Graph()
@@ -174,7 +173,7 @@ def entity(local_name: str):
         response = _graph_response(serialize_graph(graph, media_type, first=iri), media_type)
     response.headers["Link"] = ", ".join(f'<{href}>; rel="alternate"; type="{media}"'
                                          for _, media, href in alternates)
-    return _finish(response, media_type)
+    return http_cache.cacheable(response, etag)
 
 
 @bp.get("/context.jsonld")
@@ -202,9 +201,13 @@ def ontology_bytes(app: Flask, media_type: str) -> bytes:
 def ontology():
     """Serve the merged ontology (header, modules, extensions) with its version."""
     media_type = _negotiate(GRAPH_TYPES)
+    etag = http_cache.answer_etag(_kb().version, media_type)
+    unchanged = http_cache.not_modified(etag)
+    if unchanged is not None:
+        return unchanged
     response = _graph_response(ontology_bytes(current_app._get_current_object(), media_type), media_type)
     response.headers["X-LBP-Ontology-Version"] = _kb().ontology_version or "unversioned"
-    return _finish(response, media_type)
+    return http_cache.cacheable(response, etag)
 
 
 def site_context() -> dict:

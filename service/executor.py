@@ -92,6 +92,14 @@ class QueryEvaluationError(QueryError):
     """The query parsed but evaluating it raised an error (a fault of the query)."""
 
 
+class EndpointUnavailable(QueryError):
+    """The remote SPARQL endpoint cannot be reached or is overloaded (the client may retry)."""
+
+
+class EndpointFailed(QueryError):
+    """The remote SPARQL endpoint failed, or answered with something that does not parse."""
+
+
 class NotAcceptableResult(QueryError):
     """The query's kind of result cannot be written in any media type the client accepts."""
 

@@ -14,14 +14,19 @@ from rdflib import Graph
 from service.config import Settings
 from service.ontology import Module, extension_files, load_core_modules, load_extension_modules, merge
 from service.inference import materialise
-from service.store import INFERRED_GRAPH, OxigraphStore, graph_to_ntriples
+from service.backends import open_store
+from service.store import INFERRED_GRAPH, LoadedData, OxigraphStore, graph_to_ntriples
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class KnowledgeBase:
-    """Everything loaded from the ontology: modules, the merged rdflib graph and the store."""
+    """Everything loaded from the ontology: modules, the merged rdflib graph and the store.
+
+    ``store`` is the configured backend's store (OxigraphStore by default; see service.store
+    for the interface every backend offers).
+    """
 
     modules: list[Module]
     graph: Graph
@@ -45,13 +50,13 @@ class KnowledgeBase:
         started = time.perf_counter()
         modules = load_core_modules() + load_extension_modules(extension_files(Path(settings.extensions_dir)))
         graph = merge(modules)
-        asserted = [graph_to_ntriples(m.graph) for m in modules]
+        asserted = [graph_to_ntriples(m.graph, m.iri) for m in modules]
         inferred = None
         if settings.reasoning:
             inferred = materialise(asserted, cache_dir=Path(settings.cache_dir) / "inference").ntriples
-        store = OxigraphStore.from_modules(modules, inferred=inferred, module_ntriples=asserted)
+        store = open_store(settings, LoadedData.from_modules(modules, inferred, module_ntriples=asserted))
         seconds = time.perf_counter() - started
-        log.info("loaded %d modules, %d triples (%s inferred) in %.2f s (version %s)",
+        log.info("loaded %d modules, %d triples (%s inferred) in %.2f s (version %s, %s backend)",
                  len(modules), store.triple_count, store.graph_sizes.get(INFERRED_GRAPH, 0),
-                 seconds, store.version)
+                 seconds, store.version, settings.backend)
         return cls(modules=modules, graph=graph, store=store, load_seconds=seconds)

@@ -74,7 +74,7 @@ def run_named_query(name: str):
     kb = current_app.extensions["lbp_kg"]
     # named queries report sourced claims: they read the asserted graphs (see store.query)
     return respond_to_query(kb, query.text, substitutions=query.bind(iris),
-                            default_graph_uris=(ASSERTED_GRAPH,))
+                            default_graph_uris=(ASSERTED_GRAPH,), cache_key=(name, tuple(sorted(iris.items()))))
 
 
 def init_app(app: Flask) -> None:

@@ -1,24 +1,26 @@
-"""The one request path for running SPARQL: guard, dataset, negotiation, worker, HTTP response.
+"""The one request path for running SPARQL: guard, dataset, negotiation, backend, HTTP response.
 
 Used by /sparql and by the named queries; both get the same safety checks, time limit, row cap,
-media types and JSON errors.
+media types, JSON errors and HTTP caching (service.http_cache), whichever backend answers.
 """
 from __future__ import annotations
 
 import threading
-from typing import Mapping, Sequence
+from typing import Hashable, Mapping, Sequence
 
 import pyoxigraph as ox
 from flask import Response, current_app, request
 
+from service import http_cache
 from service.config import Settings
 from service.errors import ApiError
-from service.executor import (NotAcceptableResult, QueryEvaluationError, QueryExecutor, QueryFailed,
-                              QueryJob, QuerySyntaxError, QueryTimeout, WorkersBusy)
+from service.executor import (EndpointFailed, EndpointUnavailable, NotAcceptableResult, QueryEvaluationError,
+                              QueryFailed, QueryJob, QuerySyntaxError, QueryTimeout, WorkersBusy)
 from service.knowledge import KnowledgeBase
 from service.negotiation import GRAPH_TYPES, NotAcceptable, SOLUTION_TYPES, choose_media_type
 from service.ontology import prefixes
 from service.query_guard import QueryRefused, inspect_query
+from service.results import SerializedResult
 from service.store import UnknownGraphError
 
 TRUNCATED_HEADER = "X-LBP-Truncated"
@@ -41,19 +43,36 @@ class ApiErrorWithHeaders(ApiError):
         return response
 
 
-def query_executor(kb: KnowledgeBase) -> QueryExecutor:
-    """Return the knowledge base's query executor, creating it (without starting workers) once."""
+def _settings() -> Settings:
+    return current_app.extensions.get("lbp_kg.settings") or Settings()
+
+
+def query_executor(kb: KnowledgeBase):
+    """Return what answers the knowledge base's HTTP queries, created (not started) once.
+
+    For the Oxigraph backend that is the QueryExecutor (a pool of worker processes); other
+    backends give their own answerer with the same ``run``, ``warm_up`` and ``close``.
+    """
     executor = kb.extras.get("query_executor")
     if executor is None:
         with _executor_lock:
             executor = kb.extras.get("query_executor")
             if executor is None:
-                settings = current_app.extensions.get("lbp_kg.settings") or Settings()
-                executor = QueryExecutor(store=kb.store, cache_dir=settings.cache_dir,
-                                         timeout=settings.query_timeout, max_rows=settings.max_rows,
-                                         workers=settings.query_workers, prefixes=prefixes())
-                kb.extras["query_executor"] = executor
+                executor = kb.extras["query_executor"] = kb.store.answerer(_settings(), prefixes())
     return executor
+
+
+def result_cache(kb: KnowledgeBase) -> http_cache.ResultCache:
+    """Return the knowledge base's cache of named-query results, created once."""
+    cache = kb.extras.get("result_cache")
+    if cache is None:
+        with _executor_lock:
+            cache = kb.extras.get("result_cache")
+            if cache is None:
+                settings = _settings()
+                cache = kb.extras["result_cache"] = http_cache.ResultCache(
+                    settings.result_cache_entries, settings.result_cache_max_bytes)
+    return cache
 
 
 def _acceptable(offered: tuple[str, ...]) -> str | None:
@@ -77,17 +96,52 @@ def _substitutions(substitutions: Mapping | None) -> tuple[tuple[str, object], .
                  for var, term in substitutions.items())
 
 
+def _negotiate_types() -> tuple[str | None, str | None]:
+    solutions_type, graph_type = _acceptable(SOLUTION_TYPES), _acceptable(GRAPH_TYPES)
+    if solutions_type is None and graph_type is None:
+        raise ApiError(406, "cannot produce any media type the Accept header (or format=) allows",
+                       available=list(SOLUTION_TYPES + GRAPH_TYPES))
+    return solutions_type, graph_type
+
+
 def respond_to_query(kb: KnowledgeBase, sparql_text: str, *, substitutions: Mapping | None = None,
                      default_graph_uris: Sequence[str] = (),
-                     named_graph_uris: Sequence[str] = ()) -> Response:
+                     named_graph_uris: Sequence[str] = (), cache_key: Hashable | None = None) -> Response:
     """Answer a SPARQL query in the negotiated media type, or raise an ApiError (JSON error).
 
     ``substitutions`` maps pyoxigraph Variables to terms (bound before evaluation). Graph URIs
     given here (the protocol's dataset) replace any FROM / FROM NAMED in the query; graphs must be
-    the service's own. Must be called inside a request (it reads Accept and ``?format=``).
+    the service's own. ``cache_key``, given for the service's own (named) queries, names the query
+    and its bindings: the result is kept in the result cache for the graph version, and the
+    query guard is skipped (the text is the service's). A GET answer carries an ETag; a matching
+    If-None-Match gets 304 without running the query. Must be called inside a request (it reads
+    Accept and ``?format=``).
     """
     # request.base_url re-encodes the whole URL (~50 us); this is the same IRI for a base
     base_iri = f"{request.scheme}://{request.host}{request.root_path}{request.path}"
+    if cache_key is None:
+        dataset = _dataset(kb, sparql_text, base_iri, default_graph_uris, named_graph_uris)
+    types = _negotiate_types()
+    etag = http_cache.answer_etag(kb.version, "|".join(map(str, types)))
+    unchanged = http_cache.not_modified(etag)
+    if unchanged is not None:
+        return unchanged
+    if cache_key is None:
+        return http_cache.cacheable(_response(_run(kb, sparql_text, dataset, types, substitutions, base_iri)), etag)
+
+    key = (kb.version, cache_key, tuple(default_graph_uris), tuple(named_graph_uris), types, base_iri)
+    cache = result_cache(kb)
+    result = cache.get(key)
+    if result is None:
+        dataset = _dataset(kb, sparql_text, base_iri, default_graph_uris, named_graph_uris)
+        result = _run(kb, sparql_text, dataset, types, substitutions, base_iri)
+        cache.put(key, result, len(result.body))
+    return http_cache.cacheable(_response(result), etag)
+
+
+def _dataset(kb: KnowledgeBase, sparql_text: str, base_iri: str, default_graph_uris: Sequence[str],
+             named_graph_uris: Sequence[str]):
+    """Refuse unsafe queries (400) and return the query's dataset (400 for foreign graphs)."""
     try:
         inspection = inspect_query(sparql_text, base_iri)
     except QueryRefused as err:
@@ -97,30 +151,34 @@ def respond_to_query(kb: KnowledgeBase, sparql_text: str, *, substitutions: Mapp
     else:
         defaults, named = inspection.from_graphs, inspection.from_named_graphs
     try:
-        dataset = kb.store.resolve_dataset(defaults, named)
+        return kb.store.resolve_dataset(defaults, named)
     except UnknownGraphError as err:
         raise ApiError(400, str(err), graphs=kb.store.graph_names) from None
 
-    solutions_type, graph_type = _acceptable(SOLUTION_TYPES), _acceptable(GRAPH_TYPES)
-    if solutions_type is None and graph_type is None:
-        raise ApiError(406, "cannot produce any media type the Accept header (or format=) allows",
-                       available=list(SOLUTION_TYPES + GRAPH_TYPES))
 
+def _run(kb: KnowledgeBase, sparql_text: str, dataset, types: tuple[str | None, str | None],
+         substitutions: Mapping | None, base_iri: str) -> SerializedResult:
+    """Run the query on the knowledge base's backend; map its failures to JSON errors."""
+    solutions_type, graph_type = types
     job = QueryJob(sparql=sparql_text, dataset=dataset, substitutions=_substitutions(substitutions),
                    solutions_type=solutions_type, graph_type=graph_type, base_iri=base_iri)
     try:
-        result = query_executor(kb).run(job)
+        return query_executor(kb).run(job)
     except QuerySyntaxError as err:
         raise ApiError(400, f"malformed query: {err}", line=err.line, column=err.column) from None
     except QueryEvaluationError as err:
         raise ApiError(400, f"the query could not be evaluated: {err}") from None
     except NotAcceptableResult as err:
         raise _not_acceptable(err.kind) from None
-    except (QueryTimeout, WorkersBusy) as err:
+    except (QueryTimeout, WorkersBusy, EndpointUnavailable) as err:
         raise ApiErrorWithHeaders(503, str(err), {"Retry-After": str(RETRY_AFTER_SECONDS)}) from None
+    except EndpointFailed as err:
+        raise ApiError(502, str(err)) from None
     except QueryFailed as err:
         raise ApiError(500, f"the query failed: {err}") from None
 
+
+def _response(result: SerializedResult) -> Response:
     response = Response(result.body, mimetype=result.media_type)
     response.vary.add("Accept")
     if result.truncated:

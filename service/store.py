@@ -1,14 +1,30 @@
-"""The query store: the ontology's modules as named graphs in Oxigraph, queried with SPARQL 1.1.
+"""The store interface: the ontology's modules as named graphs, queried with SPARQL 1.1.
 
 Each module is kept in a named graph whose name is the module's ontology IRI; inferred triples
 (when reasoning is on) go in ``INFERRED_GRAPH``. The default graph of a query is the union of all
 of them unless the request names graphs (``default-graph-uri``); ``ASSERTED_GRAPH`` is a virtual
 name for "every module graph, without the inferences".
+
+Every backend (``OxigraphStore`` here, the default; ``service.backends.rdflib_store`` and
+``service.backends.remote``) offers the same small interface:
+
+- ``version``, ``triple_count``, ``graph_sizes``, ``module_graphs``, ``has_inferred`` and
+  ``graph_names``: what is loaded (all computed from the loaded N-Triples, so they agree);
+- ``resolve_dataset(default_graph_uris, named_graph_uris)``: a request's graphs as a
+  ``QueryDataset`` (``UnknownGraphError`` for a graph the service does not hold);
+- ``query(sparql, substitutions=..., default_graph_uris=..., named_graph_uris=...)``: the
+  service's own queries (label index, entity pages, graph pages). The result is always in
+  pyoxigraph's shapes: ``QuerySolutions`` (rows indexed by variable name), ``QueryBoolean``, or
+  an iterable of ``pyoxigraph.Triple``; substitutions map ``pyoxigraph.Variable`` to terms;
+- ``answerer(settings, prefixes)``: what answers HTTP queries (``/sparql``, ``/queries``): an
+  object with ``run(QueryJob) -> SerializedResult`` raising ``service.executor.QueryError``s,
+  ``warm_up()`` and ``close()``. For Oxigraph that is the pool of killable worker processes.
 """
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -64,9 +80,62 @@ def open_snapshot(path: str | os.PathLike) -> ox.Store:
     return ox.Store.read_only(str(path))
 
 
-def graph_to_ntriples(graph: Graph) -> bytes:
-    """Serialise an rdflib graph as N-Triples bytes (the fastest hand-over to Oxigraph)."""
-    return graph.serialize(format="nt", encoding="utf-8")
+_BLANK_SUBJECT = re.compile(rb"^_:(\S+) ")
+_BLANK_OBJECT = re.compile(rb" _:(\S+) \.$")
+#: refinement rounds for blank node names: enough to tell apart list cells and nested axioms
+_NAMING_ROUNDS = 4
+
+
+def graph_to_ntriples(graph: Graph, scope: str = "") -> bytes:
+    """Serialise an rdflib graph as N-Triples bytes, the same bytes for the same graph.
+
+    rdflib names blank nodes afresh in every process and iterates in no fixed order, which would
+    give the same ontology a new version (missing every cache keyed by it) at each start. Here
+    lines are sorted and each blank node is named by a hash of its surroundings (its triples,
+    refined a few rounds through neighbouring blank nodes), prefixed with a hash of ``scope``
+    (the module IRI) so that two modules' blank nodes never share a name.
+    """
+    data = graph.serialize(format="nt", encoding="utf-8")
+    if b"_:" not in data:
+        return b"".join(sorted(data.splitlines(keepends=True)))
+    names = _blank_node_names(graph, hashlib.sha256(scope.encode("utf-8")).hexdigest()[:8])
+
+    def rename(match: re.Match) -> bytes:
+        whole, start = match.group(0), match.start(1) - match.start(0)
+        return whole[:start] + names[match.group(1)] + whole[start + len(match.group(1)):]
+
+    lines = [_BLANK_OBJECT.sub(rename, _BLANK_SUBJECT.sub(rename, line)) + b"\n" for line in data.splitlines()]
+    return b"".join(sorted(lines))
+
+
+def _blank_node_names(graph: Graph, prefix: str) -> dict[bytes, bytes]:
+    """Name every blank node by its neighbourhood (a few rounds of Weisfeiler-Lehman hashing)."""
+    from rdflib import BNode
+
+    edges: dict = {}
+    for s, p, o in graph:
+        if isinstance(s, BNode):
+            edges.setdefault(s, []).append(("out", p, o))
+        if isinstance(o, BNode):
+            edges.setdefault(o, []).append(("in", p, s))
+    signature = {node: "" for node in edges}
+    for _ in range(_NAMING_ROUNDS):
+        signature = {
+            node: hashlib.sha256("\n".join(sorted(
+                f"{way} {p.n3()} {signature[other] if isinstance(other, BNode) else other.n3()}"
+                for way, p, other in triples)).encode("utf-8")).hexdigest()
+            for node, triples in edges.items()
+        }
+    names: dict[bytes, bytes] = {}
+    taken: set[str] = set()
+    for node in sorted(edges, key=lambda n: signature[n]):
+        name, extra = signature[node][:16], 0
+        while name in taken:  # nodes no neighbourhood tells apart: number them
+            extra += 1
+            name = f"{signature[node][:16]}x{extra}"
+        taken.add(name)
+        names[str(node).encode("utf-8")] = f"g{prefix}{name}".encode("ascii")
+    return names
 
 
 def content_version(parts: Iterable[bytes]) -> str:
@@ -77,44 +146,14 @@ def content_version(parts: Iterable[bytes]) -> str:
     return digest.hexdigest()[:16]
 
 
-@dataclass
-class OxigraphStore:
-    """An in-memory Oxigraph store holding one named graph per module."""
+class GraphNames:
+    """The graph names of a store and the datasets requests make of them (mixed into each backend).
 
-    store: ox.Store
+    Expects ``module_graphs`` (list of IRIs) and ``has_inferred`` (bool) on the instance.
+    """
+
     module_graphs: list[str]
-    version: str
-    has_inferred: bool = False
-    triple_count: int = 0
-    graph_sizes: dict[str, int] = field(default_factory=dict)
-
-    @classmethod
-    def from_modules(cls, modules: Sequence[Module], inferred: bytes | None = None,
-                     module_ntriples: Sequence[bytes] | None = None) -> "OxigraphStore":
-        """Load every module (and optionally inferred N-Triples) into a fresh store.
-
-        ``module_ntriples``, when given, is each module's graph already serialised as N-Triples
-        (the caller needed it anyway, e.g. for inference), so it is not serialised twice.
-        """
-        store = ox.Store()
-        payloads = list(module_ntriples) if module_ntriples is not None else \
-            [graph_to_ntriples(m.graph) for m in modules]
-        sizes: dict[str, int] = {}
-        for module, data in zip(modules, payloads):
-            store.bulk_load(data, ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(module.iri))
-            sizes[module.iri] = len(module.graph)
-        if inferred is not None:
-            payloads.append(inferred)
-            store.bulk_load(inferred, ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(INFERRED_GRAPH))
-            sizes[INFERRED_GRAPH] = inferred.count(b"\n")
-        return cls(
-            store=store,
-            module_graphs=[m.iri for m in modules],
-            version=content_version(payloads),
-            has_inferred=inferred is not None,
-            triple_count=sum(sizes.values()),
-            graph_sizes=sizes,
-        )
+    has_inferred: bool
 
     @property
     def graph_names(self) -> list[str]:
@@ -123,6 +162,11 @@ class OxigraphStore:
         if self.has_inferred:
             names.append(INFERRED_GRAPH)
         return names + [ASSERTED_GRAPH]
+
+    @property
+    def stored_graphs(self) -> list[str]:
+        """The graphs that hold triples (every name but the virtual asserted graph)."""
+        return self.module_graphs + ([INFERRED_GRAPH] if self.has_inferred else [])
 
     def _graphs(self, iris: Sequence[str]) -> list[str]:
         resolved: list[str] = []
@@ -148,6 +192,93 @@ class OxigraphStore:
             default_graphs=tuple(self._graphs(default_graph_uris)) if default_graph_uris else None,
             named_graphs=tuple(self._graphs(named_graph_uris)) if named_graph_uris else None,
         )
+
+
+@dataclass(frozen=True)
+class LoadedData:
+    """What every backend is built from: each module's N-Triples and the inferred N-Triples."""
+
+    module_graphs: list[str]
+    module_ntriples: list[bytes]
+    module_sizes: list[int]
+    inferred: bytes | None = None
+
+    @classmethod
+    def from_modules(cls, modules: Sequence[Module], inferred: bytes | None = None,
+                     module_ntriples: Sequence[bytes] | None = None) -> "LoadedData":
+        """Gather the modules' graphs (serialised unless ``module_ntriples`` is given)."""
+        payloads = list(module_ntriples) if module_ntriples is not None else \
+            [graph_to_ntriples(m.graph, m.iri) for m in modules]
+        return cls([m.iri for m in modules], payloads, [len(m.graph) for m in modules], inferred)
+
+    @property
+    def version(self) -> str:
+        """The content hash of every loaded triple (see ``content_version``)."""
+        parts = self.module_ntriples + ([self.inferred] if self.inferred is not None else [])
+        return content_version(parts)
+
+    @property
+    def graph_sizes(self) -> dict[str, int]:
+        """Triples per stored graph."""
+        sizes = dict(zip(self.module_graphs, self.module_sizes))
+        if self.inferred is not None:
+            sizes[INFERRED_GRAPH] = self.inferred.count(b"\n")
+        return sizes
+
+    def graphs(self) -> Iterable[tuple[str, bytes]]:
+        """Yield (graph IRI, N-Triples) for every stored graph."""
+        yield from zip(self.module_graphs, self.module_ntriples)
+        if self.inferred is not None:
+            yield INFERRED_GRAPH, self.inferred
+
+    def nquads(self) -> bytes:
+        """Return every stored graph as one N-Quads document (what a remote endpoint must hold)."""
+        lines = []
+        for graph, data in self.graphs():
+            suffix = f" <{graph}> .".encode()
+            lines.extend(line.rstrip()[:-1].rstrip() + suffix for line in data.splitlines()
+                         if line.strip() and not line.startswith(b"#"))
+        return b"\n".join(lines) + b"\n"
+
+
+@dataclass
+class OxigraphStore(GraphNames):
+    """An in-memory Oxigraph store holding one named graph per module (the default backend)."""
+
+    store: ox.Store
+    module_graphs: list[str]
+    version: str
+    has_inferred: bool = False
+    triple_count: int = 0
+    graph_sizes: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_modules(cls, modules: Sequence[Module], inferred: bytes | None = None,
+                     module_ntriples: Sequence[bytes] | None = None) -> "OxigraphStore":
+        """Load every module (and optionally inferred N-Triples) into a fresh store.
+
+        ``module_ntriples``, when given, is each module's graph already serialised as N-Triples
+        (the caller needed it anyway, e.g. for inference), so it is not serialised twice.
+        """
+        return cls.from_data(LoadedData.from_modules(modules, inferred, module_ntriples))
+
+    @classmethod
+    def from_data(cls, data: LoadedData) -> "OxigraphStore":
+        """Bulk-load the loaded graphs into a fresh in-memory store."""
+        store = ox.Store()
+        for graph, payload in data.graphs():
+            store.bulk_load(payload, ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+        sizes = data.graph_sizes
+        return cls(store=store, module_graphs=list(data.module_graphs), version=data.version,
+                   has_inferred=data.inferred is not None, triple_count=sum(sizes.values()),
+                   graph_sizes=sizes)
+
+    def answerer(self, settings, prefixes: dict[str, str]):
+        """Return the pool of killable query worker processes over a snapshot of this store."""
+        from service.executor import QueryExecutor
+
+        return QueryExecutor(store=self, cache_dir=settings.cache_dir, timeout=settings.query_timeout,
+                             max_rows=settings.max_rows, workers=settings.query_workers, prefixes=prefixes)
 
     def query(self, sparql: str, *, substitutions: dict | None = None,
               default_graph_uris: Sequence[str] = (ASSERTED_GRAPH,), named_graph_uris: Sequence[str] = ()):

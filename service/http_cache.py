@@ -1,0 +1,94 @@
+"""HTTP caching of GET answers: ETags, 304 Not Modified, Cache-Control, and the result cache.
+
+An answer's ETag is a hash of the graph version, the request's path and query string, and the
+negotiated media type (plus the row cap, which changes the bytes), so it changes exactly when the
+answer can: a new ontology or extension gives a new version and every ETag with it. Because the
+ETag is known from the request alone, a matching ``If-None-Match`` is answered with 304 before
+any query runs. Answers carry ``Cache-Control: public, max-age=<http_max_age>`` and
+``Vary: Accept``; errors are never marked cacheable.
+
+``ResultCache`` is the in-process cache of serialised named-query results: a bounded LRU keyed
+by (graph version, query, bound IRIs, media types), so an entry of an old version is never
+served and ages out.
+"""
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from typing import Hashable
+
+from flask import Response, current_app, request
+
+CACHEABLE_METHODS = ("GET", "HEAD")
+
+
+def _settings():
+    return current_app.extensions["lbp_kg.settings"]
+
+
+def answer_etag(version: str, media_type: str) -> str | None:
+    """Return the ETag of this GET request's answer in ``media_type``; None for other methods."""
+    if request.method not in CACHEABLE_METHODS:
+        return None
+    digest = hashlib.sha256("\0".join((
+        version, str(_settings().max_rows), request.path,
+        request.query_string.decode("latin-1"), media_type)).encode("utf-8"))
+    return digest.hexdigest()[:24]
+
+
+def _mark(response: Response, etag: str) -> Response:
+    max_age = _settings().http_max_age
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = f"public, max-age={max_age}" if max_age > 0 else "no-cache"
+    response.vary.add("Accept")
+    return response
+
+
+def not_modified(etag: str | None) -> Response | None:
+    """Return a bodiless 304 when the client already holds the answer tagged ``etag``."""
+    if etag is None or not request.if_none_match.contains_weak(etag):
+        return None
+    return _mark(Response(status=304), etag)
+
+
+def cacheable(response: Response, etag: str | None) -> Response:
+    """Tag a successful answer with its ETag and Cache-Control (unchanged when ``etag`` is None)."""
+    if etag is None or response.status_code != 200:
+        return response
+    return _mark(response, etag)
+
+
+class ResultCache:
+    """A thread-safe LRU of serialised results, bounded by entries and by the size of each."""
+
+    def __init__(self, max_entries: int, max_entry_bytes: int):
+        self.max_entries = max_entries
+        self.max_entry_bytes = max_entry_bytes
+        self._entries: OrderedDict[Hashable, object] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: Hashable):
+        """Return the cached value of ``key`` (and mark it recently used), or None."""
+        with self._lock:
+            value = self._entries.get(key)
+            if value is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return value
+
+    def put(self, key: Hashable, value, size: int) -> None:
+        """Keep ``value`` unless it is larger than one entry may be; evict the least recent."""
+        if self.max_entries <= 0 or size > self.max_entry_bytes:
+            return
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)

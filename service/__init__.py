@@ -31,8 +31,8 @@ def create_app(config: dict | Settings | None = None) -> Flask:
     errors.init_app(app)
     app.extensions["lbp_kg"] = knowledge.KnowledgeBase.load(settings)
 
-    from service import entities, meta, named_queries, search, sparql, validate, web
+    from service import entities, meta, named_queries, search, sparql, validate, web, writes
 
-    for module in (sparql, named_queries, entities, search, validate, meta, web):
+    for module in (sparql, named_queries, entities, search, validate, meta, web, writes):
         module.init_app(app)
     return app

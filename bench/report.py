@@ -37,6 +37,8 @@ def rps(row: dict | None) -> float | None:
     if not row or not row.get("measurement"):
         return None
     measurement = row["measurement"]
+    if not measurement["requests"]:
+        return None  # nothing finished within the run: there is no rate to compare
     if measurement["errors"] and measurement["errors"] >= measurement["requests"]:
         return None  # every answer was an error: the rate says nothing about the service
     return measurement["requests_per_second"]
@@ -184,6 +186,8 @@ def _measure_cells(row: dict | None) -> list[str]:
     if not row.get("measurement"):
         return ["failed", "-", "-"]
     m = row["measurement"]
+    if not m["requests"]:
+        return [f"none finished in {m['seconds']:g} s", "-", "-"]
     flag = f" ({m['errors']} errors)" if m["errors"] else ""
     digits = 1 if m["requests_per_second"] >= 10 else 3
     return [_num(m["requests_per_second"], digits) + flag, _num(m["p50_ms"], 2), _num(m["p99_ms"], 2)]

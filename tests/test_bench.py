@@ -215,6 +215,12 @@ def test_the_markdown_table_shows_rates_and_ratios():
     assert "3,000.0" in line and "75%" in line and "50%" in line and "1,500x" in line
 
 
+def test_a_run_in_which_no_request_finished_has_no_rate_rather_than_a_rate_of_zero():
+    row = _row("named slow", report.SERVICE, 0.0, requests=0)
+    row["measurement"]["seconds"] = 2.0
+    assert report.rps(row) is None
+    assert report.render_size(_size("100k", [row])).count("none finished in 2 s") == 1
+
 # --- binding a named query's parameters for the peers -------------------------------------------
 
 def test_a_values_block_binds_a_parameter_as_substitution_does():
@@ -227,3 +233,4 @@ def test_a_values_block_binds_a_parameter_as_substitution_does():
                    store.query(query, substitutions={ox.Variable("muscle"): ox.NamedNode(muscle)})]
     bound = [tuple(map(str, row)) for row in store.query(targets.bind_with_values(query, {"muscle": muscle}))]
     assert len(bound) == 3 and bound == substituted
+

@@ -26,7 +26,7 @@ class ChangeLog:
         """Append one entry as a JSON line and fsync it before returning."""
         line = json.dumps(entry, ensure_ascii=False, sort_keys=False).encode("utf-8") + b"\n"
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             if not _ends_with_newline(fd):
                 log.warning("%s ends in a torn line; the new entry starts on a line of its own", self.path)

@@ -101,7 +101,8 @@ def apply_update(current: Graph, update: str, target: str) -> UpdateOutcome:
     for graph in graphs_named(update):
         if graph != target:
             raise ForeignGraphError(graph, target)
-    before = set(ox.parse(current.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES))
+    before = {quad.triple for quad in ox.parse(current.serialize(format="nt", encoding="utf-8"),
+                                               ox.RdfFormat.N_TRIPLES)}
     target_node = ox.NamedNode(target)
     scratch = ox.Store()
     scratch.extend([ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in before])

@@ -48,15 +48,24 @@ class KnowledgeBase:
     def load(cls, settings: Settings) -> "KnowledgeBase":
         """Load the bundled ontology plus the configured extension modules."""
         started = time.perf_counter()
-        modules = load_core_modules() + load_extension_modules(extension_files(Path(settings.extensions_dir)))
+        modules, data = load_data(settings)
         graph = merge(modules)
-        asserted = [graph_to_ntriples(m.graph, m.iri) for m in modules]
-        inferred = None
-        if settings.reasoning:
-            inferred = materialise(asserted, cache_dir=Path(settings.cache_dir) / "inference").ntriples
-        store = open_store(settings, LoadedData.from_modules(modules, inferred, module_ntriples=asserted))
+        store = open_store(settings, data)
         seconds = time.perf_counter() - started
         log.info("loaded %d modules, %d triples (%s inferred) in %.2f s (version %s, %s backend)",
                  len(modules), store.triple_count, store.graph_sizes.get(INFERRED_GRAPH, 0),
                  seconds, store.version, settings.backend)
         return cls(modules=modules, graph=graph, store=store, load_seconds=seconds)
+
+
+def load_data(settings: Settings) -> tuple[list[Module], LoadedData]:
+    """Read the bundled and extension modules; return them and the graphs every backend loads.
+
+    The inferred graph comes from the on-disk cache when the asserted triples are unchanged.
+    """
+    modules = load_core_modules() + load_extension_modules(extension_files(Path(settings.extensions_dir)))
+    asserted = [graph_to_ntriples(m.graph, m.iri) for m in modules]
+    inferred = None
+    if settings.reasoning:
+        inferred = materialise(asserted, cache_dir=Path(settings.cache_dir) / "inference").ntriples
+    return modules, LoadedData.from_modules(modules, inferred, module_ntriples=asserted)

@@ -6,9 +6,9 @@ graphs named in FROM (``SPARQL_LOAD_GRAPHS`` is switched off, and the dataset is
 engine directly, so a query's FROM clauses are never read), SERVICE is refused by the query guard
 before evaluation, and results are written by pyoxigraph (no JSON-LD contexts are fetched).
 
-Queries run in the calling process; the HTTP path runs each in a daemon thread and answers 503
-at the deadline, but rdflib cannot be interrupted, so the thread runs on to its end. Fine for a
-reference and for tests; not for untrusted traffic.
+Queries run in the request's own thread with no time limit: rdflib cannot be interrupted, and
+pyoxigraph's result objects must be freed by the thread that made them, so a watchdog thread
+is no option. Fine for a reference and for tests; not for untrusted traffic.
 """
 from __future__ import annotations
 
@@ -26,14 +26,32 @@ from rdflib.plugins.sparql.sparql import QueryContext
 
 from service.backends.answering import write_result
 from service.backends.bindings import bind_with_values
-from service.executor import (QueryEvaluationError, QueryJob, QuerySyntaxError, QueryTimeout,
-                              NotAcceptableResult)
+from service.executor import NotAcceptableResult, QueryEvaluationError, QueryJob, QuerySyntaxError
 from service.query_guard import QueryRefused, inspect_query
 from service.results import ResultNotAcceptable, SerializedResult
 from service.store import ASSERTED_GRAPH, GraphNames, LoadedData, QueryDataset
 
 #: datasets (default graphs, named graphs) kept built; requests use only a handful
 DATASET_CACHE_SIZE = 8
+
+
+class _NamedGraphs(Dataset):
+    """A Dataset answering to the names rdflib's GRAPH evaluation still uses.
+
+    rdflib 7.6 deprecates ``contexts`` and ``default_context`` but evaluates GRAPH with them,
+    which would warn on every query.
+    """
+
+    def contexts(self, triple=None):
+        return self.graphs(triple)
+
+    @property
+    def default_context(self):
+        return self.default_graph
+
+    @default_context.setter
+    def default_context(self, value):
+        self.default_graph = value
 
 
 @dataclass
@@ -48,7 +66,7 @@ class RdflibStore(GraphNames):
     graph_sizes: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self):
-        self._datasets: dict[QueryDataset, tuple[Graph, Dataset]] = {}
+        self._datasets: dict[QueryDataset, tuple[Graph, _NamedGraphs]] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -63,7 +81,7 @@ class RdflibStore(GraphNames):
                    has_inferred=data.inferred is not None, triple_count=sum(sizes.values()),
                    graph_sizes=sizes)
 
-    def _dataset(self, dataset: QueryDataset) -> tuple[Graph, Dataset]:
+    def _dataset(self, dataset: QueryDataset) -> tuple[Graph, _NamedGraphs]:
         """Return (default graph, dataset of named graphs) for a query's dataset, built once."""
         with self._lock:
             built = self._datasets.get(dataset)
@@ -71,7 +89,7 @@ class RdflibStore(GraphNames):
                 default = Graph()
                 for name in dataset.default_graphs or self.stored_graphs:
                     default += self.graphs[name]
-                named = Dataset()
+                named = _NamedGraphs()
                 for name in dataset.named_graphs or self.stored_graphs:
                     graph = named.graph(URIRef(name))
                     graph += self.graphs[name]
@@ -108,9 +126,8 @@ class RdflibStore(GraphNames):
         return self.evaluate(sparql, dataset, names)
 
     def answerer(self, settings, prefixes: dict[str, str]) -> "RdflibAnswerer":
-        """Return what answers HTTP queries: in-process evaluation with a deadline."""
-        return RdflibAnswerer(self, timeout=settings.query_timeout, max_rows=settings.max_rows,
-                              prefixes=prefixes)
+        """Return what answers HTTP queries: evaluation in the request's thread."""
+        return RdflibAnswerer(self, max_rows=settings.max_rows, prefixes=prefixes)
 
 
 def _to_pyoxigraph(result: SPARQLResult):
@@ -125,36 +142,22 @@ class RdflibAnswerer:
     """Answer HTTP queries with the rdflib store in this process (see the module docstring)."""
 
     store: RdflibStore
-    timeout: float
     max_rows: int
     prefixes: dict[str, str]
 
     def run(self, job: QueryJob) -> SerializedResult:
         """Answer one job, or raise a QueryError (the same ones the worker pool raises)."""
-        outcome: list = []
-
-        def answer():
-            try:
-                result = self.store.evaluate(job.sparql, job.dataset, dict(job.substitutions), job.base_iri)
-                outcome.append(write_result(result, job, self.max_rows, self.prefixes))
-            except BaseException as err:  # noqa: BLE001 - handed to the waiting request thread
-                outcome.append(err)
-
-        thread = threading.Thread(target=answer, name="lbp-kg-rdflib-query", daemon=True)
-        thread.start()
-        thread.join(self.timeout)
-        if not outcome:
-            raise QueryTimeout(self.timeout)
-        found = outcome[0]
-        if isinstance(found, SerializedResult):
-            return found
-        if isinstance(found, SyntaxError):
-            raise QuerySyntaxError(str(found))
-        if isinstance(found, ResultNotAcceptable):
-            raise NotAcceptableResult(found.kind)
-        if isinstance(found, QueryRefused):
-            raise QueryEvaluationError(str(found))
-        raise QueryEvaluationError(f"{type(found).__name__}: {found}")
+        try:
+            result = self.store.evaluate(job.sparql, job.dataset, dict(job.substitutions), job.base_iri)
+            return write_result(result, job, self.max_rows, self.prefixes)
+        except SyntaxError as err:
+            raise QuerySyntaxError(str(err)) from None
+        except ResultNotAcceptable as err:
+            raise NotAcceptableResult(err.kind) from None
+        except QueryRefused as err:
+            raise QueryEvaluationError(str(err)) from None
+        except Exception as err:  # noqa: BLE001 - rdflib's evaluation errors share no base class
+            raise QueryEvaluationError(f"{type(err).__name__}: {err}") from None
 
     def warm_up(self) -> None:
         """Nothing to start: queries run in the request's process."""

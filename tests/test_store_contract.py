@@ -1,0 +1,408 @@
+"""The store contract: every backend (Oxigraph, rdflib, a remote SPARQL endpoint) answers the same.
+
+One suite, parametrised over the three backends. The remote backend runs against a real
+``oxigraph serve-read-only`` on loopback, loaded with the same graphs (``LoadedData.nquads``).
+Where the answer is not obvious from the data, another backend is the reference: rdflib for the
+graphs and datasets, Oxigraph for the named queries (see RDFLIB_DEVIATIONS). Blank nodes are
+compared by shape only: each engine names them its own way.
+"""
+from __future__ import annotations
+
+import http.server
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from service import create_app
+from service.backends.bindings import bind_with_values
+from service.backends.rdflib_store import RdflibStore
+from service.backends.remote import RemoteStore
+from service.catalog import Catalog
+from service.config import load_config
+from service.knowledge import load_data
+from service.labels import LabelIndex
+from service.paths import QUERIES_DIR
+from service.store import ASSERTED_GRAPH, INFERRED_GRAPH, OxigraphStore, UnknownGraphError
+
+BACKENDS = ("oxigraph", "rdflib", "remote")
+LBP = "https://w3id.org/lbp-kg/id/"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _oxigraph_binary() -> str:
+    found = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or shutil.which("oxigraph")
+    if found is None:
+        pytest.fail("the oxigraph server binary is missing: pip install oxigraph==0.5.13 (the test extra)")
+    return found
+
+
+# --- fixtures ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory):
+    return load_config({"cache_dir": str(tmp_path_factory.mktemp("contract-cache")), "query_timeout": 10.0})
+
+
+@pytest.fixture(scope="session")
+def loaded(settings):
+    """The bundled ontology's graphs, as every backend loads them."""
+    return load_data(settings)[1]
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(loaded, tmp_path_factory):
+    """A read-only ``oxigraph serve`` on a free loopback port holding the service's graphs."""
+    binary = _oxigraph_binary()
+    root = tmp_path_factory.mktemp("oxigraph-server")
+    (root / "data.nq").write_bytes(loaded.nquads())
+    subprocess.run([binary, "load", "--location", str(root / "db"), "--file", str(root / "data.nq")],
+                   check=True, capture_output=True)
+    port = _free_port()
+    process = subprocess.Popen([binary, "serve-read-only", "--location", str(root / "db"),
+                                "--bind", f"127.0.0.1:{port}"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}/query"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{endpoint}?query=ASK%7B%7D", timeout=1).close()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail("oxigraph serve did not start")
+            time.sleep(0.05)
+    yield endpoint
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture(scope="session")
+def stores(loaded, request):
+    """Build each backend's store lazily (the remote one needs the server)."""
+    built = {}
+
+    def get(backend):
+        if backend not in built:
+            if backend == "oxigraph":
+                built[backend] = OxigraphStore.from_data(loaded)
+            elif backend == "rdflib":
+                built[backend] = RdflibStore.from_data(loaded)
+            else:
+                built[backend] = RemoteStore.from_data(loaded, request.getfixturevalue("oxigraph_server"))
+        return built[backend]
+
+    return get
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request, stores):
+    return stores(request.param)
+
+
+@pytest.fixture(scope="session")
+def reference(stores):
+    return stores("rdflib")
+
+
+@pytest.fixture(scope="session")
+def apps(settings, request):
+    built = {}
+
+    def get(backend):
+        if backend not in built:
+            overrides = {"backend": backend, "cache_dir": settings.cache_dir, "query_timeout": 10.0, "max_rows": 50}
+            if backend == "remote":
+                overrides["remote_endpoint"] = request.getfixturevalue("oxigraph_server")
+            built[backend] = create_app(overrides)
+            built[backend].config["TESTING"] = True
+        return built[backend]
+
+    yield get
+    for app in built.values():
+        executor = app.extensions["lbp_kg"].extras.get("query_executor")
+        if executor is not None:
+            executor.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def client(request, apps):
+    return apps(request.param).test_client()
+
+
+@pytest.fixture(scope="session")
+def reference_client(apps):
+    return apps("rdflib").test_client()
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+def _shape(term) -> str:
+    """A term as text, blank nodes reduced to their kind (engines name them differently).
+
+    A GROUP_CONCAT's order is left to the engine, so comma-separated strings compare sorted.
+    """
+    if isinstance(term, ox.BlankNode):
+        return "_:"
+    if isinstance(term, ox.Literal) and ", " in term.value:
+        return ", ".join(sorted(term.value.split(", "))) + f"@{term.language}^^{term.datatype}"
+    return str(term)
+
+
+def rows(result) -> Counter:
+    """The solutions of a SELECT as a multiset of tuples (order and blank node names ignored)."""
+    return Counter(tuple(_shape(value) if value is not None else None for value in row) for row in result)
+
+
+def triples(result) -> Counter:
+    return Counter((_shape(t.subject), _shape(t.predicate), _shape(t.object)) for t in result)
+
+
+def binding_rows(response) -> Counter:
+    data = response.get_json()
+    return Counter(tuple(sorted((name, value["value"] if value["type"] != "bnode" else "_:")
+                                for name, value in binding.items()))
+                   for binding in data["results"]["bindings"])
+
+
+def _first_inferred_triple(loaded) -> str:
+    return next(line.decode().rstrip(" .") for line in loaded.inferred.splitlines() if b"_:" not in line)
+
+
+# --- what is loaded ---------------------------------------------------------------------------
+
+def test_every_backend_reports_the_same_graphs_version_and_size(store, loaded):
+    assert store.version == loaded.version
+    assert store.graph_names == loaded.module_graphs + [INFERRED_GRAPH, ASSERTED_GRAPH]
+    assert store.triple_count == sum(loaded.graph_sizes.values())
+
+
+def test_a_graph_the_service_does_not_hold_is_refused_by_name(store):
+    with pytest.raises(UnknownGraphError, match="example.org"):
+        store.resolve_dataset(["https://example.org/other"])
+
+
+# --- modules as named graphs ------------------------------------------------------------------
+
+def test_the_default_graph_is_the_union_of_every_graph(store, loaded):
+    distinct = "SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o }"
+    everything = Counter(row for row in rows(store.query(distinct, default_graph_uris=())))
+    per_graph = set()
+    for graph in store.graph_names[:-1]:
+        per_graph |= set(rows(store.query(distinct, default_graph_uris=(graph,))))
+    assert set(everything) == per_graph
+    assert len(everything) > loaded.graph_sizes[INFERRED_GRAPH]
+
+
+def test_the_asserted_graph_holds_every_module_but_not_the_inferences(store, loaded):
+    triple = _first_inferred_triple(loaded)
+    ask = f"ASK {{ {triple} }}"
+    assert bool(store.query(ask, default_graph_uris=()))
+    assert bool(store.query(ask, default_graph_uris=(INFERRED_GRAPH,)))
+    assert not bool(store.query(ask, default_graph_uris=(ASSERTED_GRAPH,)))
+    assert not bool(store.query(ask))  # the service's own queries read the asserted graphs
+
+
+def test_graph_patterns_see_the_named_graphs_of_the_dataset(store, loaded):
+    names = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+    every = {row[0] for row in rows(store.query(names, default_graph_uris=()))}
+    assert every == {f"<{g}>" for g in loaded.module_graphs + [INFERRED_GRAPH]}
+    asserted = {row[0] for row in rows(store.query(names, named_graph_uris=(ASSERTED_GRAPH,)))}
+    assert asserted == {f"<{g}>" for g in loaded.module_graphs}
+    one = loaded.module_graphs[1]
+    assert {row[0] for row in rows(store.query(names, named_graph_uris=(one,)))} == {f"<{one}>"}
+
+
+# --- the service's own queries ----------------------------------------------------------------
+
+def test_substitutions_bind_a_variable_before_evaluation(store):
+    # pyoxigraph only substitutes projected variables, so the service's queries project them
+    query = f"SELECT ?entity ?label WHERE {{ ?entity <{RDFS_LABEL}> ?label }}"
+    result = store.query(query, substitutions={ox.Variable("entity"): ox.NamedNode(LBP + "psoas-major")})
+    assert [(row["entity"].value, row["label"].value) for row in result] == [(LBP + "psoas-major", "psoas major")]
+
+
+def test_construct_and_describe_give_pyoxigraph_triples(store, reference):
+    construct = f"CONSTRUCT {{ ?m <{RDFS_LABEL}> ?l }} WHERE {{ ?m a <{LBP}Muscle> ; <{RDFS_LABEL}> ?l }}"
+    found = list(store.query(construct))
+    assert found and all(isinstance(t, ox.Triple) for t in found)
+    assert triples(found) == triples(reference.query(construct))
+    describe = (QUERIES_DIR / "internal" / "describe-outgoing.rq").read_text(encoding="utf-8")
+    bound = {ox.Variable("entity"): ox.NamedNode(LBP + "gluteus-medius")}
+    described = triples(store.query(describe, substitutions=bound))
+    assert (f"<{LBP}gluteus-medius>", f"<{RDFS_LABEL}>", '"gluteus medius"@en') in described
+
+
+def test_the_label_index_is_the_same_on_every_backend(store, reference):
+    index, expected = LabelIndex.from_store(store), LabelIndex.from_store(reference)
+    assert len(index) == len(expected) > 100
+    assert index.resolve("gluteus medius").iri == LBP + "gluteus-medius"
+    assert index.resolve("UBERON:0001371") == expected.resolve("UBERON:0001371")
+
+
+def _examples():
+    catalog = Catalog.load(QUERIES_DIR)
+    return [(q.name, dict(q.examples)) for q in catalog if q.examples or not q.parameters]
+
+
+#: Named queries rdflib 7.6 answers differently from Oxigraph (embedded and served): each nests
+#: OPTIONALs around a UNION, FILTER NOT EXISTS or an aggregating subquery, where rdflib is known
+#: to stray from SPARQL 1.1 (Oxigraph passes the W3C suite). The rdflib backend is kept for
+#: these as a strict xfail, so a fix on either side shows up.
+RDFLIB_DEVIATIONS = frozenset({"assessments", "motor-points", "muscles-by-action", "muscles-by-spinal-level",
+                               "treatments"})
+
+
+@pytest.mark.parametrize("name, arguments", _examples(), ids=[name for name, _ in _examples()])
+def test_every_named_query_answers_the_same_rows_on_every_backend(request, store, stores, name, arguments):
+    if request.node.callspec.params["store"] == "rdflib" and name in RDFLIB_DEVIATIONS:
+        request.applymarker(pytest.mark.xfail(strict=True, reason="rdflib 7.6 strays from SPARQL 1.1 here"))
+    expected = stores("oxigraph")
+    query = Catalog.load(QUERIES_DIR).get(name)
+    index = LabelIndex.from_store(expected)
+    iris = {p.name: index.resolve(arguments[p.name], p.type_iris or None).iri for p in query.parameters}
+    bound = query.bind(iris) if iris else None
+    assert rows(store.query(query.text, substitutions=bound)) == rows(expected.query(query.text, substitutions=bound))
+
+
+# --- the HTTP API on each backend -------------------------------------------------------------
+
+def test_a_named_query_answers_the_same_over_http(client, reference_client):
+    path = "/queries/compensators?muscle=gluteus%20medius"  # rdflib agrees with Oxigraph on this one
+    response, expected = client.get(path), reference_client.get(path)
+    assert response.status_code == 200
+    assert response.mimetype == "application/sparql-results+json"
+    assert binding_rows(response) == binding_rows(expected) and binding_rows(response)
+
+
+def test_sparql_answers_select_ask_and_construct_in_the_negotiated_type(client):
+    select = client.get("/sparql", query_string={"query": f"SELECT ?l WHERE {{ <{LBP}psoas-major> <{RDFS_LABEL}> ?l }}"},
+                        headers={"Accept": "text/csv"})
+    assert (select.status_code, select.mimetype, select.data) == (200, "text/csv", b"l\r\npsoas major\r\n")
+    ask = client.get("/sparql", query_string={"query": f"ASK {{ <{LBP}psoas-major> ?p ?o }}"})
+    assert ask.get_json() == {"head": {}, "boolean": True}
+    construct = client.get("/sparql", query_string={
+        "query": f"CONSTRUCT WHERE {{ <{LBP}psoas-major> <{RDFS_LABEL}> ?l }}"}, headers={"Accept": "application/n-triples"})
+    assert construct.data == f'<{LBP}psoas-major> <{RDFS_LABEL}> "psoas major"@en .\n'.encode()
+
+
+def test_the_row_cap_truncates_and_marks_the_answer(client):
+    response = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o }"})
+    assert response.headers["X-LBP-Truncated"] == "true"
+    assert len(response.get_json()["results"]["bindings"]) == 50
+
+
+def test_dataset_parameters_name_the_services_graphs(client, loaded):
+    triple = _first_inferred_triple(loaded)
+    query = {"query": f"ASK {{ {triple} }}"}
+    assert client.get("/sparql", query_string=query).get_json()["boolean"] is True
+    asserted = client.get("/sparql", query_string={**query, "default-graph-uri": ASSERTED_GRAPH})
+    assert asserted.get_json()["boolean"] is False
+    foreign = client.get("/sparql", query_string={**query, "default-graph-uri": "https://example.org/g"})
+    assert foreign.status_code == 400 and "unknown graph" in foreign.get_json()["error"]
+
+
+def test_malformed_and_remote_reaching_queries_are_refused_with_json_errors(client):
+    malformed = client.get("/sparql", query_string={"query": "SELECT ?x WHERE { ?x"})
+    assert malformed.status_code == 400 and malformed.get_json()["error"].startswith("malformed query")
+    service = client.get("/sparql", query_string={"query": "SELECT * WHERE { SERVICE <http://example.org/> { ?s ?p ?o } }"})
+    assert service.status_code == 400 and "SERVICE" in service.get_json()["error"]
+
+
+def test_entity_pages_are_described_on_every_backend(client):
+    response = client.get("/id/gluteus-medius", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    assert b"gluteus medius" in response.data and b"superior-gluteal-nerve" in response.data
+
+
+# --- remote failures --------------------------------------------------------------------------
+
+class _FailingEndpoint(http.server.BaseHTTPRequestHandler):
+    status = 500
+
+    def do_POST(self):  # noqa: N802 - the name http.server calls
+        self.rfile.read(int(self.headers["Content-Length"]))
+        body = b"engine exploded"
+        self.send_response(self.status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture()
+def failing_endpoint():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FailingEndpoint)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/query"
+    server.shutdown()
+    server.server_close()
+
+
+def _respond_with(store, settings):
+    """Answer ASK {} through the request path of an app whose store is ``store``."""
+    from flask import Flask
+    from rdflib import Graph
+
+    from service.errors import init_app as init_errors
+    from service.knowledge import KnowledgeBase
+    from service.query_response import respond_to_query
+
+    app = Flask(__name__)
+    app.extensions["lbp_kg.settings"] = settings
+    init_errors(app)
+    kb = KnowledgeBase(modules=[], graph=Graph(), store=store)
+    app.add_url_rule("/q", "q", lambda: respond_to_query(kb, "ASK {}"))
+    return app.test_client().get("/q")
+
+
+def test_an_unreachable_endpoint_is_a_503_the_client_may_retry(loaded, settings):
+    store = RemoteStore.from_data(loaded, f"http://127.0.0.1:{_free_port()}/query", timeout=2)
+    response = _respond_with(store, settings)
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert "cannot reach the SPARQL endpoint" in response.get_json()["error"]
+
+
+def test_an_endpoint_failure_is_a_502_quoting_the_endpoint(loaded, settings, failing_endpoint):
+    response = _respond_with(RemoteStore.from_data(loaded, failing_endpoint, timeout=2), settings)
+    assert response.status_code == 502
+    assert "failed with 500: engine exploded" in response.get_json()["error"]
+
+
+# --- binding parameters in the query text (rdflib and remote) --------------------------------
+
+def test_bound_values_open_the_where_clause_and_ignore_keywords_in_strings_and_comments():
+    query = 'SELECT ?x # WHERE { in a comment\nWHERE { ?x ?p "WHERE {" }'
+    bound = bind_with_values(query, {"x": ox.NamedNode(LBP + "psoas-major")})
+    assert bound == ('SELECT ?x # WHERE { in a comment\nWHERE {\n'
+                     f'  VALUES (?x) {{ (<{LBP}psoas-major>) }}\n ?x ?p "WHERE {{" }}')
+
+
+def test_bound_literals_are_escaped_so_a_value_cannot_change_the_query():
+    bound = bind_with_values("ASK { ?x ?p ?o }", {"x": ox.Literal('a" } ; DROP ALL #\n')})
+    assert '"a\\" } ; DROP ALL #\\n"' in bound
+    with pytest.raises(ValueError):
+        ox.NamedNode("http://example.org/> } DROP ALL {")
+
+
+def test_a_bare_describe_gets_a_where_clause_binding_its_variable():
+    bound = bind_with_values("DESCRIBE ?entity", {"entity": ox.NamedNode(LBP + "psoas-major")})
+    assert bound == f"DESCRIBE ?entity\nWHERE {{ VALUES (?entity) {{ (<{LBP}psoas-major>) }} }}\n"

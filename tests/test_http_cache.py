@@ -1,0 +1,95 @@
+"""HTTP caching: ETags from the graph version and the request, 304s, Cache-Control, the result cache."""
+from __future__ import annotations
+
+import pytest
+
+from service import create_app
+from service.http_cache import ResultCache
+from service.query_response import result_cache
+
+COMPENSATORS = "/queries/compensators?muscle=gluteus%20medius"
+SPARQL_GET = "/sparql?query=ASK%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D"
+ENTITY = "/id/psoas-major"
+
+
+@pytest.fixture(scope="module")
+def cache_app():
+    application = create_app({"http_max_age": 120, "query_timeout": 5.0})
+    application.config["TESTING"] = True
+    yield application
+    application.extensions["lbp_kg"].extras["query_executor"].close()
+
+
+@pytest.fixture()
+def client(cache_app):
+    return cache_app.test_client()
+
+
+@pytest.mark.parametrize("path", [COMPENSATORS, SPARQL_GET, ENTITY])
+def test_get_answers_carry_an_etag_cache_control_and_vary_accept(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["ETag"]
+    assert response.headers["Cache-Control"] == "public, max-age=120"
+    assert "Accept" in response.headers["Vary"]
+
+
+@pytest.mark.parametrize("path", [COMPENSATORS, SPARQL_GET, ENTITY])
+def test_a_matching_if_none_match_is_answered_304_without_a_body(client, path):
+    etag = client.get(path).headers["ETag"]
+    again = client.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    assert again.headers["ETag"] == etag and again.headers["Cache-Control"] == "public, max-age=120"
+
+
+def test_the_etag_depends_on_the_query_string_and_the_negotiated_media_type(client):
+    json = client.get(COMPENSATORS).headers["ETag"]
+    csv = client.get(COMPENSATORS, headers={"Accept": "text/csv"}).headers["ETag"]
+    other = client.get("/queries/compensators?muscle=psoas%20major").headers["ETag"]
+    assert len({json, csv, other}) == 3
+    stale = client.get(COMPENSATORS, headers={"If-None-Match": csv})
+    assert stale.status_code == 200 and stale.headers["ETag"] == json
+
+
+def test_the_etag_changes_with_the_graph_version(client, cache_app, monkeypatch):
+    before = client.get(ENTITY).headers["ETag"]
+    monkeypatch.setattr(cache_app.extensions["lbp_kg"].store, "version", "another-version")
+    response = client.get(ENTITY, headers={"If-None-Match": before})
+    assert response.status_code == 200 and response.headers["ETag"] != before
+
+
+def test_post_and_error_answers_are_not_marked_cacheable(client):
+    posted = client.post("/sparql", data={"query": "ASK { ?s ?p ?o }"})
+    assert posted.status_code == 200 and "ETag" not in posted.headers
+    missing = client.get("/queries/compensators?muscle=no%20such%20muscle")
+    assert missing.status_code == 404 and "ETag" not in missing.headers and "Cache-Control" not in missing.headers
+
+
+def test_a_repeated_named_query_is_served_from_the_result_cache(client, cache_app):
+    cache = result_cache(cache_app.extensions["lbp_kg"])
+    first = client.get(COMPENSATORS, headers={"Accept": "text/tab-separated-values"})
+    hits = cache.hits
+    second = client.get(COMPENSATORS, headers={"Accept": "text/tab-separated-values"})
+    assert cache.hits == hits + 1
+    assert second.data == first.data and second.mimetype == first.mimetype
+
+
+def test_the_result_cache_forgets_the_least_recently_used_entry_first():
+    cache = ResultCache(max_entries=2, max_entry_bytes=100)
+    cache.put("a", "A", 1)
+    cache.put("b", "B", 1)
+    assert cache.get("a") == "A"  # a is now more recent than b
+    cache.put("c", "C", 1)
+    assert (cache.get("a"), cache.get("b"), cache.get("c")) == ("A", None, "C")
+
+
+def test_the_result_cache_skips_results_larger_than_an_entry_may_be():
+    cache = ResultCache(max_entries=10, max_entry_bytes=100)
+    cache.put("big", "x" * 101, 101)
+    assert cache.get("big") is None and len(cache) == 0
+
+
+def test_max_age_zero_asks_clients_to_revalidate_every_time():
+    app = create_app({"http_max_age": 0})
+    response = app.test_client().get("/id/psoas-major", headers={"Accept": "text/turtle"})
+    assert response.headers["Cache-Control"] == "no-cache"

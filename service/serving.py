@@ -12,11 +12,20 @@ DEFAULT_GUNICORN_CONFIG = PROJECT_ROOT / "deploy" / "gunicorn.conf.py"
 log = logging.getLogger(__name__)
 
 
+def _start_query_workers(app) -> None:
+    """Start the query workers in the background now, so the first query does not wait for them."""
+    from service.query_response import query_executor
+
+    with app.app_context():
+        query_executor(app.extensions["lbp_kg"]).warm_up()
+
+
 def serve_development(host: str, port: int) -> None:
     """Serve with Werkzeug's threaded server (one process; fine for a laptop or a classroom)."""
     from service import create_app
 
     app = create_app()
+    _start_query_workers(app)
     log.info("lbp-kg listening on http://%s:%d/ (development server)", host, port)
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
@@ -43,6 +52,8 @@ def serve_production(host: str, port: int, workers: int, config_file: str | None
         def load(self):
             from service import create_app
 
-            return create_app()
+            app = create_app()
+            _start_query_workers(app)
+            return app
 
     _Gunicorn().run()

@@ -221,6 +221,12 @@ def test_a_run_in_which_no_request_finished_has_no_rate_rather_than_a_rate_of_ze
     assert report.rps(row) is None
     assert report.render_size(_size("100k", [row])).count("none finished in 2 s") == 1
 
+def test_a_target_is_missed_when_one_measured_value_fails_even_if_others_were_not_measured():
+    rows = [_row(report.FLOOR_WORKLOAD, report.FLOOR, 1000.0, group="floor"),
+            _row("named a", report.SERVICE, 100.0),
+            {**_row("named b", report.SERVICE, 0.0), "measurement": None, "error": "HTTP 503"}]
+    assert _verdict({"sizes": [_size("100k", rows)]}, "100k: named queries and label lookup")["met"] is False
+
 # --- binding a named query's parameters for the peers -------------------------------------------
 
 def test_a_values_block_binds_a_parameter_as_substitution_does():
@@ -233,4 +239,5 @@ def test_a_values_block_binds_a_parameter_as_substitution_does():
                    store.query(query, substitutions={ox.Variable("muscle"): ox.NamedNode(muscle)})]
     bound = [tuple(map(str, row)) for row in store.query(targets.bind_with_values(query, {"muscle": muscle}))]
     assert len(bound) == 3 and bound == substituted
+
 

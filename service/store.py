@@ -194,6 +194,21 @@ class GraphNames:
         )
 
 
+class EvaluatingStore(GraphNames):
+    """A backend that answers the service's own queries through ``evaluate(sparql, dataset, names)``."""
+
+    def evaluate(self, sparql: str, dataset: QueryDataset, substitutions=None, **options):
+        raise NotImplementedError
+
+    def query(self, sparql: str, *, substitutions: dict | None = None,
+              default_graph_uris: Sequence[str] = (ASSERTED_GRAPH,), named_graph_uris: Sequence[str] = ()):
+        """Run one of the service's own queries; by default over the asserted graphs only."""
+        dataset = self.resolve_dataset(default_graph_uris, named_graph_uris)
+        names = {(var.value if isinstance(var, ox.Variable) else str(var)): term
+                 for var, term in (substitutions or {}).items()}
+        return self.evaluate(sparql, dataset, names)
+
+
 @dataclass(frozen=True)
 class LoadedData:
     """What every backend is built from: each module's N-Triples and the inferred N-Triples."""

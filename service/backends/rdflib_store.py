@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Mapping
 
 import pyoxigraph as ox
 import rdflib.plugins.sparql
@@ -29,7 +29,7 @@ from service.backends.bindings import bind_with_values
 from service.executor import NotAcceptableResult, QueryEvaluationError, QueryJob, QuerySyntaxError
 from service.query_guard import QueryRefused, inspect_query
 from service.results import ResultNotAcceptable, SerializedResult
-from service.store import ASSERTED_GRAPH, GraphNames, LoadedData, QueryDataset
+from service.store import EvaluatingStore, LoadedData, QueryDataset
 
 #: datasets (default graphs, named graphs) kept built; requests use only a handful
 DATASET_CACHE_SIZE = 8
@@ -55,7 +55,7 @@ class _NamedGraphs(Dataset):
 
 
 @dataclass
-class RdflibStore(GraphNames):
+class RdflibStore(EvaluatingStore):
     """The loaded graphs as rdflib Graphs, one per module plus the inferred graph."""
 
     graphs: dict[str, Graph]
@@ -116,14 +116,6 @@ class RdflibStore(GraphNames):
         context.prologue = query.prologue
         result = SPARQLResult(evalPart(context, query.algebra))
         return _to_pyoxigraph(result)
-
-    def query(self, sparql: str, *, substitutions: dict | None = None,
-              default_graph_uris: Sequence[str] = (ASSERTED_GRAPH,), named_graph_uris: Sequence[str] = ()):
-        """Run one of the service's own queries; by default over the asserted graphs only."""
-        dataset = self.resolve_dataset(default_graph_uris, named_graph_uris)
-        names = {(var.value if isinstance(var, ox.Variable) else str(var)): term
-                 for var, term in (substitutions or {}).items()}
-        return self.evaluate(sparql, dataset, names)
 
     def answerer(self, settings, prefixes: dict[str, str]) -> "RdflibAnswerer":
         """Return what answers HTTP queries: evaluation in the request's thread."""

@@ -23,7 +23,7 @@ import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Mapping
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
@@ -33,7 +33,7 @@ from service.backends.bindings import bind_with_values, with_base
 from service.executor import (EndpointFailed, EndpointUnavailable, NotAcceptableResult, QueryJob,
                               QuerySyntaxError, QueryTimeout)
 from service.results import ResultNotAcceptable, SerializedResult
-from service.store import ASSERTED_GRAPH, GraphNames, LoadedData, QueryDataset
+from service.store import EvaluatingStore, LoadedData, QueryDataset
 
 #: what the endpoint is asked to answer in: formats pyoxigraph parses as a stream
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.5"
@@ -42,7 +42,7 @@ ERROR_EXCERPT = 500
 
 
 @dataclass
-class RemoteStore(GraphNames):
+class RemoteStore(EvaluatingStore):
     """A SPARQL 1.1 endpoint holding the service's graphs (see the module docstring)."""
 
     endpoint: str
@@ -102,14 +102,6 @@ class RemoteStore(GraphNames):
             except (SyntaxError, ValueError) as err:
                 raise EndpointFailed(f"the SPARQL endpoint {self.endpoint} sent an answer that does not "
                                      f"parse as {media_type}: {err}") from None
-
-    def query(self, sparql: str, *, substitutions: dict | None = None,
-              default_graph_uris: Sequence[str] = (ASSERTED_GRAPH,), named_graph_uris: Sequence[str] = ()):
-        """Run one of the service's own queries; by default over the asserted graphs only."""
-        dataset = self.resolve_dataset(default_graph_uris, named_graph_uris)
-        names = {(var.value if isinstance(var, ox.Variable) else str(var)): term
-                 for var, term in (substitutions or {}).items()}
-        return self.evaluate(sparql, dataset, names)
 
     def answerer(self, settings, prefixes: dict[str, str]) -> "RemoteAnswerer":
         """Return what answers HTTP queries: forwarding them to the endpoint."""

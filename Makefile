@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: setup serve test check-system clean
+.PHONY: setup serve test bench check-system clean
 
 $(BIN)/lbp-kg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ serve: setup ## run the service on the bundled ontology
 
 test: check-system setup ## run the whole test suite
 	$(BIN)/pytest
+
+bench: setup ## benchmark the service against its floor and peers (bench/README.md)
+	command -v wrk >/dev/null || { [ "$$(id -u)" -eq 0 ] && apt-get install -y -qq wrk; } || { echo "install wrk (apt-get install wrk)"; exit 1; }
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/lbp-kg bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules var build test-artifacts

@@ -227,3 +227,21 @@ def diff(old: Path, new: Path, output_format: str) -> None:
     result = diff_ontologies(old_graph, new_graph)
     click.echo(json.dumps(result.as_dict(), indent=2) if output_format == "json" else result.as_text())
     sys.exit(EXIT_OK)
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def bench(args: tuple[str, ...]) -> None:
+    """Benchmark the service against its floor and peers (bench/README.md; `bench --help`).
+
+    Generates synthetic extensions (10k, 100k, 1M triples), serves each under gunicorn, loads it
+    with wrk, and compares with a Flask hello-world, `oxigraph serve` and rdflib-endpoint.
+    Needs the bench extra (pip install -e '.[bench]') and wrk (apt-get install wrk).
+    """
+    try:
+        from bench.run import main as run_benchmark
+    except ImportError as err:
+        raise click.exceptions.Exit(_fail(
+            f"the benchmark cannot start: {err}. Run it from a checkout with the bench extra "
+            "installed: pip install -e '.[bench]'", EXIT_BAD_INPUT))
+    sys.exit(run_benchmark(list(args)))

@@ -26,9 +26,10 @@ def create_app(config: dict | Settings | None = None) -> Flask:
     app.json.sort_keys = False
     app.extensions["lbp_kg.settings"] = settings
 
-    from service import errors, knowledge
+    from service import cors, errors, knowledge
 
     errors.init_app(app)
+    cors.init_app(app)
     app.extensions["lbp_kg"] = knowledge.KnowledgeBase.load(settings)
 
     from service import entities, meta, named_queries, search, sparql, validate, web, writes

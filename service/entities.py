@@ -136,9 +136,7 @@ def _kb():
 
 def _graph_response(body: bytes, media_type: str) -> Response:
     mimetype = media_type + ("; charset=utf-8" if media_type.startswith("text/") else "")
-    response = Response(body, content_type=mimetype)
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    return Response(body, content_type=mimetype)
 
 
 
@@ -180,7 +178,6 @@ def entity(local_name: str):
 def context():
     """Serve the JSON-LD context every JSON-LD answer refers to."""
     response = Response(context_bytes(), content_type="application/ld+json")
-    response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
 

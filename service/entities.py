@@ -211,7 +211,8 @@ def site_context() -> dict:
     """Give every template the ontology's version and licence (base.html shows them)."""
     kb = _kb()
     header = URIRef(kb.modules[0].iri) if kb.modules else None
-    licence = kb.graph.value(header, DCTERMS.license) if header is not None else None
+    # the header module's own graph: small, unlike the merged graph every page would otherwise build
+    licence = kb.modules[0].graph.value(header, DCTERMS.license) if header is not None else None
     return {
         "ontology_version": kb.ontology_version,
         "ontology_licence": {"href": str(licence), "name": LICENCE_NAMES.get(str(licence), str(licence))}

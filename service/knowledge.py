@@ -1,42 +1,66 @@
-"""The knowledge base a service process answers from: modules, merged graph and query store.
+"""The knowledge base a service process answers from: modules, query store and (on demand) merged graph.
 
-Built once per process by the app factory and shared read-only by every request.
+Built once per process by the app factory and shared read-only by every request. Loading parses
+the module files with Oxigraph straight into the store's named graphs; the merged rdflib graph
+(``kb.graph``) is only built when something asks for it (/ontology, /validate).
 """
 from __future__ import annotations
 
+import hashlib
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import Sequence
 
+import pyoxigraph as ox
 from rdflib import Graph
 
-from service.config import Settings
-from service.ontology import Module, extension_files, load_core_modules, load_extension_modules, merge
-from service.inference import materialise
 from service.backends import open_store
-from service.store import INFERRED_GRAPH, LoadedData, OxigraphStore, graph_to_ntriples
+from service.config import Settings
+from service.inference import InferenceRule, load_rules, materialise_into
+from service.ontology import Module, extension_files, load_modules_into, merge
+from service.store import INFERRED_GRAPH, LoadedData, OxigraphStore
 
 log = logging.getLogger(__name__)
+
+#: bump when the way files become graphs changes, so versions (and caches keyed by them) move on
+LOADER_GENERATION = b"lbp-kg loader 2"
+
+_graph_lock = threading.Lock()
 
 
 @dataclass
 class KnowledgeBase:
-    """Everything loaded from the ontology: modules, the merged rdflib graph and the store.
+    """Everything loaded from the ontology: the modules and the store (and the merged graph on demand).
 
     ``store`` is the configured backend's store (OxigraphStore by default; see service.store
     for the interface every backend offers).
     """
 
     modules: list[Module]
-    graph: Graph
     store: OxigraphStore
     load_seconds: float = 0.0
     extras: dict = field(default_factory=dict)
 
+    @cached_property
+    def graph(self) -> Graph:
+        """The asserted triples of every module as one rdflib Graph, parsed from the files on first use.
+
+        Slow and large for big graphs (rdflib holds every triple as Python objects), so only
+        whole-ontology work uses it: /ontology downloads and /validate. Parsed from the files
+        rather than dumped from the store, because Oxigraph keeps some literals in a canonical
+        form (``"5"^^xsd:positiveInteger`` as an xsd:integer) and SHACL checks the datatypes.
+        """
+        with _graph_lock:
+            built = self.__dict__.get("graph")  # another thread may have built it meanwhile
+            return built if built is not None else merge(self.modules)
+
     @property
     def version(self) -> str:
-        """The graph version tag: changes whenever any loaded triple changes."""
+        """The graph version tag: changes whenever an input file, the rules or reasoning change."""
         return self.store.version
 
     @property
@@ -48,24 +72,55 @@ class KnowledgeBase:
     def load(cls, settings: Settings) -> "KnowledgeBase":
         """Load the bundled ontology plus the configured extension modules."""
         started = time.perf_counter()
-        modules, data = load_data(settings)
-        graph = merge(modules)
-        store = open_store(settings, data)
+        modules, loaded = load_store(settings)
+        store = open_store(settings, loaded)
         seconds = time.perf_counter() - started
         log.info("loaded %d modules, %d triples (%s inferred) in %.2f s (version %s, %s backend)",
                  len(modules), store.triple_count, store.graph_sizes.get(INFERRED_GRAPH, 0),
                  seconds, store.version, settings.backend)
-        return cls(modules=modules, graph=graph, store=store, load_seconds=seconds)
+        return cls(modules=modules, store=store, load_seconds=seconds)
+
+
+def graph_version(modules: Sequence[Module], rules: Sequence[InferenceRule] | None) -> str:
+    """Return the version tag of the graph these files and rules make (no triple is serialised).
+
+    A hash of each module's IRI and file bytes, in load order, and of the inference rules (or
+    "no reasoning"): the same inputs give the same version in every process and after restarts.
+    """
+    digest = hashlib.sha256(LOADER_GENERATION + b"\0")
+    for module in modules:
+        digest.update(f"{module.iri}\0{module.digest}\0".encode("utf-8"))
+    if rules is None:
+        digest.update(b"reasoning off\0")
+    for rule in rules or ():
+        digest.update(rule.name.encode("utf-8") + b"\0" + rule.text.encode("utf-8") + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def load_store(settings: Settings) -> tuple[list[Module], OxigraphStore]:
+    """Load the bundled and extension modules into an in-memory Oxigraph store, with inferences.
+
+    The inferred graph comes from the on-disk cache when the version (input files and rules) is
+    unchanged.
+    """
+    store = ox.Store()
+    modules = load_modules_into(store, extension_files(Path(settings.extensions_dir)))
+    rules = load_rules() if settings.reasoning else None
+    version = graph_version(modules, rules)
+    graph_sizes: dict[str, int] = {}
+    for module in modules:
+        graph_sizes[module.iri] = graph_sizes.get(module.iri, 0) + (module.triple_count or 0)
+    if rules is not None:
+        inferred = materialise_into(store, INFERRED_GRAPH, version,
+                                    cache_dir=Path(settings.cache_dir) / "inference", rules=rules)
+        graph_sizes[INFERRED_GRAPH] = inferred.triple_count
+    loaded = OxigraphStore(store=store, module_graphs=list(dict.fromkeys(m.iri for m in modules)),
+                           version=version, has_inferred=rules is not None, triple_count=len(store),
+                           graph_sizes=graph_sizes)
+    return modules, loaded
 
 
 def load_data(settings: Settings) -> tuple[list[Module], LoadedData]:
-    """Read the bundled and extension modules; return them and the graphs every backend loads.
-
-    The inferred graph comes from the on-disk cache when the asserted triples are unchanged.
-    """
-    modules = load_core_modules() + load_extension_modules(extension_files(Path(settings.extensions_dir)))
-    asserted = [graph_to_ntriples(m.graph, m.iri) for m in modules]
-    inferred = None
-    if settings.reasoning:
-        inferred = materialise(asserted, cache_dir=Path(settings.cache_dir) / "inference").ntriples
-    return modules, LoadedData.from_modules(modules, inferred, module_ntriples=asserted)
+    """Read the bundled and extension modules; return them and the graphs every backend loads."""
+    modules, loaded = load_store(settings)
+    return modules, loaded.to_data()

@@ -9,7 +9,8 @@ Every backend (``OxigraphStore`` here, the default; ``service.backends.rdflib_st
 ``service.backends.remote``) offers the same small interface:
 
 - ``version``, ``triple_count``, ``graph_sizes``, ``module_graphs``, ``has_inferred`` and
-  ``graph_names``: what is loaded (all computed from the loaded N-Triples, so they agree);
+  ``graph_names``: what is loaded (the version is a hash of the input files and rules; see
+  ``service.knowledge.graph_version``);
 - ``resolve_dataset(default_graph_uris, named_graph_uris)``: a request's graphs as a
   ``QueryDataset`` (``UnknownGraphError`` for a graph the service does not hold);
 - ``query(sparql, substitutions=..., default_graph_uris=..., named_graph_uris=...)``: the
@@ -217,6 +218,8 @@ class LoadedData:
     module_ntriples: list[bytes]
     module_sizes: list[int]
     inferred: bytes | None = None
+    #: the version tag, when the loader computed one from its inputs (else hashed from the triples)
+    source_version: str | None = None
 
     @classmethod
     def from_modules(cls, modules: Sequence[Module], inferred: bytes | None = None,
@@ -228,7 +231,9 @@ class LoadedData:
 
     @property
     def version(self) -> str:
-        """The content hash of every loaded triple (see ``content_version``)."""
+        """The loader's version tag, or else the content hash of every loaded triple."""
+        if self.source_version is not None:
+            return self.source_version
         parts = self.module_ntriples + ([self.inferred] if self.inferred is not None else [])
         return content_version(parts)
 
@@ -287,6 +292,26 @@ class OxigraphStore(GraphNames):
         return cls(store=store, module_graphs=list(data.module_graphs), version=data.version,
                    has_inferred=data.inferred is not None, triple_count=sum(sizes.values()),
                    graph_sizes=sizes)
+
+    def graph_ntriples(self, graph: str) -> bytes:
+        """Return one stored graph as N-Triples (blank nodes keep their store-wide names)."""
+        return self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
+
+    def to_data(self) -> LoadedData:
+        """Return the loaded graphs as N-Triples, for building another backend from this store.
+
+        Lines are sorted, so stores built from the same data see the triples in the same order
+        (the order of an unordered aggregate such as GROUP_CONCAT follows it).
+        """
+        modules = list(dict.fromkeys(self.module_graphs))
+
+        def sorted_ntriples(graph: str) -> bytes:
+            return b"".join(sorted(self.graph_ntriples(graph).splitlines(keepends=True)))
+
+        return LoadedData(modules, [sorted_ntriples(g) for g in modules],
+                          [self.graph_sizes.get(g, 0) for g in modules],
+                          sorted_ntriples(INFERRED_GRAPH) if self.has_inferred else None,
+                          source_version=self.version)
 
     def answerer(self, settings, prefixes: dict[str, str]):
         """Return the pool of killable query worker processes over a snapshot of this store."""

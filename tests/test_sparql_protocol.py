@@ -14,7 +14,7 @@ from werkzeug.http import parse_accept_header
 from service import errors, sparql
 from service.config import Settings
 from service.knowledge import KnowledgeBase
-from service.ontology import Module, merge
+from service.ontology import Module
 from service.store import ASSERTED_GRAPH, OxigraphStore
 
 ANATOMY = "https://w3id.org/lbp-kg/test/anatomy"
@@ -37,8 +37,7 @@ def tiny_app(cache_dir: str, **settings) -> Flask:
     options = Settings(cache_dir=cache_dir, **{"query_timeout": 5.0, **settings})
     app.config["MAX_CONTENT_LENGTH"] = options.max_body_bytes
     app.extensions["lbp_kg.settings"] = options
-    app.extensions["lbp_kg"] = KnowledgeBase(modules=modules, graph=merge(modules),
-                                             store=OxigraphStore.from_modules(modules))
+    app.extensions["lbp_kg"] = KnowledgeBase(modules=modules, store=OxigraphStore.from_modules(modules))
     errors.init_app(app)
     sparql.init_app(app)
     return app

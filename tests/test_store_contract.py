@@ -264,8 +264,7 @@ def _examples():
 #: OPTIONALs around a UNION, FILTER NOT EXISTS or an aggregating subquery, where rdflib is known
 #: to stray from SPARQL 1.1 (Oxigraph passes the W3C suite). The rdflib backend is kept for
 #: these as a strict xfail, so a fix on either side shows up.
-RDFLIB_DEVIATIONS = frozenset({"assessments", "motor-points", "muscles-by-action", "muscles-by-spinal-level",
-                               "treatments"})
+RDFLIB_DEVIATIONS = frozenset({"assessments", "muscles-by-action", "muscles-by-spinal-level", "treatments"})
 
 
 @pytest.mark.parametrize("name, arguments", _examples(), ids=[name for name, _ in _examples()])
@@ -360,7 +359,6 @@ def failing_endpoint():
 def _respond_with(store, settings):
     """Answer ASK {} through the request path of an app whose store is ``store``."""
     from flask import Flask
-    from rdflib import Graph
 
     from service.errors import init_app as init_errors
     from service.knowledge import KnowledgeBase
@@ -369,7 +367,7 @@ def _respond_with(store, settings):
     app = Flask(__name__)
     app.extensions["lbp_kg.settings"] = settings
     init_errors(app)
-    kb = KnowledgeBase(modules=[], graph=Graph(), store=store)
+    kb = KnowledgeBase(modules=[], store=store)
     app.add_url_rule("/q", "q", lambda: respond_to_query(kb, "ASK {}"))
     return app.test_client().get("/q")
 

@@ -1,7 +1,8 @@
 """The store backends beside the default in-memory Oxigraph one, and the factory that picks one.
 
-``open_store(settings, data)`` builds the store the ``backend`` setting names (see service.store
-for the interface every backend offers):
+``open_store(settings, loaded)`` returns the store the ``backend`` setting names, given the
+in-memory Oxigraph store the modules were loaded into (see service.store for the interface every
+backend offers):
 
 - ``oxigraph`` (default): ``service.store.OxigraphStore``; HTTP queries run in killable worker
   processes over a read-only on-disk snapshot that every gunicorn worker shares;
@@ -13,24 +14,24 @@ for the interface every backend offers):
 """
 from __future__ import annotations
 
-from service.store import LoadedData, OxigraphStore
+from service.store import OxigraphStore
 
 BACKENDS = ("oxigraph", "rdflib", "remote")
 
 
-def open_store(settings, data: LoadedData):
+def open_store(settings, loaded: OxigraphStore):
     """Return the store of the configured backend over the loaded graphs."""
     if settings.backend == "oxigraph":
-        return OxigraphStore.from_data(data)
+        return loaded
     if settings.backend == "rdflib":
         from service.backends.rdflib_store import RdflibStore
 
-        return RdflibStore.from_data(data)
+        return RdflibStore.from_data(loaded.to_data())
     if settings.backend == "remote":
         from service.backends.remote import RemoteStore
 
         if not settings.remote_endpoint:
             raise ValueError("backend 'remote' needs remote_endpoint (LBP_KG_REMOTE_ENDPOINT), "
                              "the URL of a SPARQL 1.1 query endpoint")
-        return RemoteStore.from_data(data, settings.remote_endpoint, timeout=settings.query_timeout)
+        return RemoteStore.from_data(loaded.to_data(), settings.remote_endpoint, timeout=settings.query_timeout)
     raise ValueError(f"unknown backend {settings.backend!r}; choose one of {', '.join(BACKENDS)}")

@@ -9,14 +9,15 @@ any query runs. Answers carry ``Cache-Control: public, max-age=<http_max_age>`` 
 
 ``ResultCache`` is the in-process cache of serialised named-query results: a bounded LRU keyed
 by (graph version, query, bound IRIs, media types), so an entry of an old version is never
-served and ages out.
+served and ages out. ``get_or_compute`` is single-flight: when several threads miss the same
+entry at once, one computes it and the others wait for that result instead of computing it too.
 """
 from __future__ import annotations
 
 import hashlib
 import threading
 from collections import OrderedDict
-from typing import Hashable
+from typing import Callable, Hashable
 
 from flask import Response, current_app, request
 
@@ -67,6 +68,8 @@ class ResultCache:
         self.max_entry_bytes = max_entry_bytes
         self._entries: OrderedDict[Hashable, object] = OrderedDict()
         self._lock = threading.Lock()
+        #: entries being computed right now, by key (at most one per key; bounded by the threads)
+        self._flights: dict[Hashable, _Flight] = {}
         self.hits = self.misses = 0
 
     def get(self, key: Hashable):
@@ -80,15 +83,75 @@ class ResultCache:
             self.hits += 1
             return value
 
+    def get_or_compute(self, key: Hashable, compute: Callable[[], object], size: Callable[[object], int]):
+        """Return the cached value of ``key``, computing it once however many threads ask at the same time.
+
+        The first thread to miss computes the value outside the lock; the others wait for it and
+        share its result (or its exception, which they raise too; nothing is cached then).
+        """
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return value
+            self.misses += 1
+            flight = self._flights.get(key)
+            leader = flight is None
+            if leader:
+                flight = self._flights[key] = _Flight()
+        if not leader:
+            return flight.wait()
+        try:
+            value = compute()
+        except BaseException as err:
+            with self._lock:
+                del self._flights[key]
+            flight.fail(err)
+            raise
+        with self._lock:  # kept and announced at once, so no thread starts a second computation
+            self._keep(key, value, size(value))
+            del self._flights[key]
+        flight.succeed(value)
+        return value
+
     def put(self, key: Hashable, value, size: int) -> None:
         """Keep ``value`` unless it is larger than one entry may be; evict the least recent."""
+        with self._lock:
+            self._keep(key, value, size)
+
+    def _keep(self, key: Hashable, value, size: int) -> None:
+        # the caller holds the lock
         if self.max_entries <= 0 or size > self.max_entry_bytes:
             return
-        with self._lock:
-            self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+class _Flight:
+    """One computation of a cache entry that other threads can wait for."""
+
+    def __init__(self):
+        self._done = threading.Event()
+        self._value = None
+        self._error: BaseException | None = None
+
+    def succeed(self, value) -> None:
+        self._value = value
+        self._done.set()
+
+    def fail(self, error: BaseException) -> None:
+        self._error = error
+        self._done.set()
+
+    def wait(self):
+        """Return the computed value, or raise the computation's exception."""
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._value

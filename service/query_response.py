@@ -130,12 +130,13 @@ def respond_to_query(kb: KnowledgeBase, sparql_text: str, *, substitutions: Mapp
         return http_cache.cacheable(_response(_run(kb, sparql_text, dataset, types, substitutions, base_iri)), etag)
 
     key = (kb.version, cache_key, tuple(default_graph_uris), tuple(named_graph_uris), types, base_iri)
-    cache = result_cache(kb)
-    result = cache.get(key)
-    if result is None:
+
+    def compute() -> SerializedResult:
         dataset = _dataset(kb, sparql_text, base_iri, default_graph_uris, named_graph_uris)
-        result = _run(kb, sparql_text, dataset, types, substitutions, base_iri)
-        cache.put(key, result, len(result.body))
+        return _run(kb, sparql_text, dataset, types, substitutions, base_iri)
+
+    # single-flight: concurrent requests for the same missing entry run the query once
+    result = result_cache(kb).get_or_compute(key, compute, lambda computed: len(computed.body))
     return http_cache.cacheable(_response(result), etag)
 
 

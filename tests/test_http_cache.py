@@ -1,6 +1,9 @@
 """HTTP caching: ETags from the graph version and the request, 304s, Cache-Control, the result cache."""
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from service import create_app
@@ -93,3 +96,63 @@ def test_max_age_zero_asks_clients_to_revalidate_every_time():
     app = create_app({"http_max_age": 0})
     response = app.test_client().get("/id/psoas-major", headers={"Accept": "text/turtle"})
     assert response.headers["Cache-Control"] == "no-cache"
+
+
+def test_threads_missing_the_same_entry_at_once_compute_it_once_and_share_it():
+    cache = ResultCache(max_entries=10, max_entry_bytes=100)
+    release, calls, answers = threading.Event(), [], []
+
+    def compute():
+        calls.append(threading.current_thread().name)
+        assert release.wait(5)
+        return "A"
+
+    def ask():
+        answers.append(cache.get_or_compute("a", compute, len))
+
+    threads = [threading.Thread(target=ask, name=f"asker-{i}") for i in range(4)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 5
+    while cache.misses < 4 and time.monotonic() < deadline:  # all four have missed, one computes
+        time.sleep(0.001)
+    release.set()
+    for thread in threads:
+        thread.join(5)
+    assert len(calls) == 1 and answers == ["A"] * 4
+    assert cache.get("a") == "A"
+
+
+def test_when_the_computation_fails_every_waiting_thread_gets_the_error_and_nothing_is_kept():
+    cache = ResultCache(max_entries=10, max_entry_bytes=100)
+    release, outcomes = threading.Event(), []
+
+    def compute():
+        assert release.wait(5)
+        raise ValueError("query failed")
+
+    def ask():
+        try:
+            outcomes.append(cache.get_or_compute("a", compute, len))
+        except ValueError as err:
+            outcomes.append(str(err))
+
+    threads = [threading.Thread(target=ask) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 5
+    while cache.misses < 3 and time.monotonic() < deadline:
+        time.sleep(0.001)
+    release.set()
+    for thread in threads:
+        thread.join(5)
+    assert outcomes == ["query failed"] * 3 and len(cache) == 0
+    assert cache.get_or_compute("a", lambda: "B", len) == "B"  # the next request tries again
+
+
+def test_an_entry_computed_once_is_then_served_without_computing():
+    cache = ResultCache(max_entries=10, max_entry_bytes=100)
+    calls = []
+    assert cache.get_or_compute("a", lambda: calls.append(1) or "A", len) == "A"
+    assert cache.get_or_compute("a", lambda: calls.append(1) or "B", len) == "A"
+    assert calls == [1] and cache.hits == 1

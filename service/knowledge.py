@@ -21,7 +21,8 @@ from rdflib import Graph
 from service.backends import open_store
 from service.config import Settings
 from service.inference import InferenceRule, load_rules, materialise_into
-from service.ontology import Module, extension_files, load_modules_into, merge
+from service.ontology import Module, extension_files, file_digest, load_modules_into, merge, read_catalog
+from service.paths import CATALOG_FILE, ONTOLOGY_HEADER
 from service.store import INFERRED_GRAPH, LoadedData, OxigraphStore
 
 log = logging.getLogger(__name__)
@@ -81,15 +82,22 @@ class KnowledgeBase:
         return cls(modules=modules, store=store, load_seconds=seconds)
 
 
-def graph_version(modules: Sequence[Module], rules: Sequence[InferenceRule] | None) -> str:
+def input_files(settings: Settings) -> list[Path]:
+    """Every file the graph is made from: the header, the catalogue and what it maps, the extensions."""
+    return [ONTOLOGY_HEADER, CATALOG_FILE, *read_catalog(CATALOG_FILE).values(),
+            *extension_files(Path(settings.extensions_dir))]
+
+
+def graph_version(files: Sequence[Path], rules: Sequence[InferenceRule] | None) -> str:
     """Return the version tag of the graph these files and rules make (no triple is serialised).
 
-    A hash of each module's IRI and file bytes, in load order, and of the inference rules (or
-    "no reasoning"): the same inputs give the same version in every process and after restarts.
+    A hash of each file's name and bytes, in order, and of the inference rules (or "no
+    reasoning"): the same inputs give the same version in every process and after restarts.
     """
     digest = hashlib.sha256(LOADER_GENERATION + b"\0")
-    for module in modules:
-        digest.update(f"{module.iri}\0{module.digest}\0".encode("utf-8"))
+    for path in files:
+        content = file_digest(path) if path.is_file() else "missing"
+        digest.update(f"{path.name}\0{content}\0".encode("utf-8"))
     if rules is None:
         digest.update(b"reasoning off\0")
     for rule in rules or ():
@@ -103,10 +111,10 @@ def load_store(settings: Settings) -> tuple[list[Module], OxigraphStore]:
     The inferred graph comes from the on-disk cache when the version (input files and rules) is
     unchanged.
     """
+    rules = load_rules() if settings.reasoning else None
+    version = graph_version(input_files(settings), rules)
     store = ox.Store()
     modules = load_modules_into(store, extension_files(Path(settings.extensions_dir)))
-    rules = load_rules() if settings.reasoning else None
-    version = graph_version(modules, rules)
     graph_sizes: dict[str, int] = {}
     for module in modules:
         graph_sizes[module.iri] = graph_sizes.get(module.iri, 0) + (module.triple_count or 0)

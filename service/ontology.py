@@ -35,18 +35,16 @@ class OntologyLoadError(Exception):
 class Module:
     """One loaded ontology file: its IRI, where it came from, its version and its triples.
 
-    ``digest`` is the SHA-256 of the file's bytes (set when loaded into a store; the graph
-    version is made of these). ``graph`` is an rdflib Graph, parsed from the file on first use
-    unless one was given.
+    ``triple_count`` is set when it was loaded into a store. ``graph`` is an rdflib Graph,
+    parsed from the file on first use unless one was given.
     """
 
     def __init__(self, iri: str, path: Path, graph: Graph | None = None, version: str | None = None,
-                 is_extension: bool = False, digest: str | None = None, triple_count: int | None = None):
+                 is_extension: bool = False, triple_count: int | None = None):
         self.iri = iri
         self.path = Path(path)
         self.version = version
         self.is_extension = is_extension
-        self.digest = digest
         self.triple_count = triple_count
         self._graph = graph
 
@@ -148,7 +146,6 @@ def _load_into(store: ox.Store, path: Path, is_extension: bool) -> tuple[Module,
     """
     path = Path(path)
     base = path.resolve().as_uri()
-    digest = file_digest(path)
     syntax = _syntax(path)
     rdf_format = _FORMAT_FOR_PARSER.get(syntax)
     graph: Graph | None = None
@@ -171,7 +168,7 @@ def _load_into(store: ox.Store, path: Path, is_extension: bool) -> tuple[Module,
                         to_graph=ox.NamedNode(iri), lenient=True)
     version, imports = _module_header(store, iri)
     module = Module(iri=iri, path=path, graph=graph, version=version, is_extension=is_extension,
-                    digest=digest, triple_count=len(store) - before)
+                    triple_count=len(store) - before)
     return module, imports
 
 

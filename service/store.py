@@ -349,7 +349,7 @@ class OxigraphStore(GraphNames):
         building = Path(tempfile.mkdtemp(prefix=f".{self.version}-", dir=root))
         try:
             snapshot = ox.Store(str(building / "store"))
-            snapshot.bulk_load(self.store.dump(format=ox.RdfFormat.N_QUADS), ox.RdfFormat.N_QUADS)
+            snapshot.bulk_extend(self.store)  # streamed: no dump of the whole store in memory
             snapshot.flush()
             del snapshot
             try:

@@ -203,7 +203,10 @@ def ontology():
     if unchanged is not None:
         return unchanged
     response = _graph_response(ontology_bytes(current_app._get_current_object(), media_type), media_type)
-    response.headers["X-LBP-Ontology-Version"] = _kb().ontology_version or "unversioned"
+    kb = _kb()
+    response.headers["X-LBP-Ontology-Version"] = kb.ontology_version or "unversioned"
+    # every module served, core and extension, with its version: "<iri> 0.1.0, <iri> -"
+    response.headers["X-LBP-Modules"] = ", ".join(f"<{m.iri}> {m.version or '-'}" for m in kb.modules)
     return http_cache.cacheable(response, etag)
 
 

@@ -58,3 +58,11 @@ def test_the_api_page_lists_every_endpoint_for_people(client):
     page = response.get_data(as_text=True)
     for path in ("/sparql", "/queries/{name}", "/id/{localName}", "/validate", "/search"):
         assert f"<code>{path}</code>" in page
+
+
+def test_the_ontology_download_lists_every_module_served_with_its_version(client, kb):
+    response = client.get("/ontology", headers={"Accept": "text/turtle"})
+    listed = response.headers["X-LBP-Modules"].split(", ")
+    assert listed[0] == "<https://w3id.org/lbp-kg/ontology> 0.1.0"
+    assert len(listed) == len(kb.modules)
+    assert "<https://w3id.org/lbp-kg/ontology/anatomy> -" in listed

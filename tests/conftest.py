@@ -9,8 +9,18 @@ import pytest
 from service import create_app
 from service.paths import PROJECT_ROOT
 
-#: The project's reference identifiers and anatomy (shared/ beside the checkout, as in CI).
-REFERENCE_DIR = Path(os.environ.get("LBP_KG_REFERENCE_DIR", PROJECT_ROOT.parent / "shared" / "reference"))
+
+
+def _reference_dir() -> Path:
+    """Find the project's reference files: shared/ beside the checkout (as in CI) or above it."""
+    if "LBP_KG_REFERENCE_DIR" in os.environ:
+        return Path(os.environ["LBP_KG_REFERENCE_DIR"])
+    candidates = [parent / "shared" / "reference" for parent in PROJECT_ROOT.parents]
+    return next((c for c in candidates if c.is_dir()), candidates[0])
+
+
+#: The project's reference identifiers and anatomy (tests fail, saying where they looked, without it).
+REFERENCE_DIR = _reference_dir()
 
 
 @pytest.fixture(scope="session")

@@ -6,9 +6,11 @@ backend answered.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pyoxigraph as ox
 
-from service.executor import QueryJob
+from service.executor import NotAcceptableResult, QueryJob
 from service.results import ResultNotAcceptable, SerializedResult, serialize_query_result, serialize_triples
 
 
@@ -20,3 +22,25 @@ def write_result(result, job: QueryJob, max_rows: int, prefixes: dict[str, str] 
     if job.graph_type is None:
         raise ResultNotAcceptable("graph")
     return serialize_triples(result, job.graph_type, max_rows, prefixes)
+
+
+@dataclass
+class InProcessAnswerer:
+    """What the rdflib and remote backends share: nothing to start or stop, one way to write."""
+
+    store: object
+    max_rows: int
+    prefixes: dict[str, str]
+
+    def write(self, result, job: QueryJob) -> SerializedResult:
+        """Write a result for ``job``, raising the worker pool's error when no type fits."""
+        try:
+            return write_result(result, job, self.max_rows, self.prefixes)
+        except ResultNotAcceptable as err:
+            raise NotAcceptableResult(err.kind) from None
+
+    def warm_up(self) -> None:
+        """Nothing to start: queries are answered in the request's process."""
+
+    def close(self) -> None:
+        """Nothing to stop."""

@@ -24,11 +24,11 @@ from rdflib.plugins.sparql.evaluate import evalPart
 from rdflib.plugins.sparql.processor import SPARQLResult
 from rdflib.plugins.sparql.sparql import QueryContext
 
-from service.backends.answering import write_result
+from service.backends.answering import InProcessAnswerer
 from service.backends.bindings import bind_with_values
-from service.executor import NotAcceptableResult, QueryEvaluationError, QueryJob, QuerySyntaxError
+from service.executor import QueryEvaluationError, QueryJob, QuerySyntaxError
 from service.query_guard import QueryRefused, inspect_query
-from service.results import ResultNotAcceptable, SerializedResult
+from service.results import SerializedResult
 from service.store import EvaluatingStore, LoadedData, QueryDataset
 
 #: datasets (default graphs, named graphs) kept built; requests use only a handful
@@ -129,30 +129,19 @@ def _to_pyoxigraph(result: SPARQLResult):
     return [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
 
 
-@dataclass
-class RdflibAnswerer:
+class RdflibAnswerer(InProcessAnswerer):
     """Answer HTTP queries with the rdflib store in this process (see the module docstring)."""
 
     store: RdflibStore
-    max_rows: int
-    prefixes: dict[str, str]
 
     def run(self, job: QueryJob) -> SerializedResult:
         """Answer one job, or raise a QueryError (the same ones the worker pool raises)."""
         try:
             result = self.store.evaluate(job.sparql, job.dataset, dict(job.substitutions), job.base_iri)
-            return write_result(result, job, self.max_rows, self.prefixes)
         except SyntaxError as err:
             raise QuerySyntaxError(str(err)) from None
-        except ResultNotAcceptable as err:
-            raise NotAcceptableResult(err.kind) from None
         except QueryRefused as err:
             raise QueryEvaluationError(str(err)) from None
         except Exception as err:  # noqa: BLE001 - rdflib's evaluation errors share no base class
             raise QueryEvaluationError(f"{type(err).__name__}: {err}") from None
-
-    def warm_up(self) -> None:
-        """Nothing to start: queries run in the request's process."""
-
-    def close(self) -> None:
-        """Nothing to stop."""
+        return self.write(result, job)

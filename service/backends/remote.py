@@ -28,11 +28,11 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
-from service.backends.answering import write_result
+from service.backends.answering import InProcessAnswerer
 from service.backends.bindings import bind_with_values, with_base
-from service.executor import (EndpointFailed, EndpointUnavailable, NotAcceptableResult, QueryJob,
+from service.executor import (EndpointFailed, EndpointUnavailable, QueryJob,
                               QuerySyntaxError, QueryTimeout)
-from service.results import ResultNotAcceptable, SerializedResult
+from service.results import SerializedResult
 from service.store import EvaluatingStore, LoadedData, QueryDataset
 
 #: what the endpoint is asked to answer in: formats pyoxigraph parses as a stream
@@ -131,26 +131,12 @@ def _http_failure(endpoint: str, err: urllib.error.HTTPError):
     return EndpointFailed(f"the SPARQL endpoint {endpoint} failed with {err.code}{said}")
 
 
-@dataclass
-class RemoteAnswerer:
+class RemoteAnswerer(InProcessAnswerer):
     """Answer HTTP queries by forwarding them (see the module docstring)."""
 
     store: RemoteStore
-    max_rows: int
-    prefixes: dict[str, str]
 
     def run(self, job: QueryJob) -> SerializedResult:
         """Answer one job, or raise a QueryError (the same ones the worker pool raises)."""
-        def write(result):
-            try:
-                return write_result(result, job, self.max_rows, self.prefixes)
-            except ResultNotAcceptable as err:
-                raise NotAcceptableResult(err.kind) from None
-
-        return self.store.evaluate(job.sparql, job.dataset, dict(job.substitutions), job.base_iri, consume=write)
-
-    def warm_up(self) -> None:
-        """Nothing to start: the endpoint is already running."""
-
-    def close(self) -> None:
-        """Nothing to stop."""
+        return self.store.evaluate(job.sparql, job.dataset, dict(job.substitutions), job.base_iri,
+                                   consume=lambda result: self.write(result, job))

@@ -23,7 +23,6 @@ import pyoxigraph as ox
 import pytest
 
 from service import create_app
-from service.backends.bindings import bind_with_values
 from service.backends.rdflib_store import RdflibStore
 from service.backends.remote import RemoteStore
 from service.catalog import Catalog
@@ -384,23 +383,3 @@ def test_an_endpoint_failure_is_a_502_quoting_the_endpoint(loaded, settings, fai
     assert response.status_code == 502
     assert "failed with 500: engine exploded" in response.get_json()["error"]
 
-
-# --- binding parameters in the query text (rdflib and remote) --------------------------------
-
-def test_bound_values_open_the_where_clause_and_ignore_keywords_in_strings_and_comments():
-    query = 'SELECT ?x # WHERE { in a comment\nWHERE { ?x ?p "WHERE {" }'
-    bound = bind_with_values(query, {"x": ox.NamedNode(LBP + "psoas-major")})
-    assert bound == ('SELECT ?x # WHERE { in a comment\nWHERE {\n'
-                     f'  VALUES (?x) {{ (<{LBP}psoas-major>) }}\n ?x ?p "WHERE {{" }}')
-
-
-def test_bound_literals_are_escaped_so_a_value_cannot_change_the_query():
-    bound = bind_with_values("ASK { ?x ?p ?o }", {"x": ox.Literal('a" } ; DROP ALL #\n')})
-    assert '"a\\" } ; DROP ALL #\\n"' in bound
-    with pytest.raises(ValueError):
-        ox.NamedNode("http://example.org/> } DROP ALL {")
-
-
-def test_a_bare_describe_gets_a_where_clause_binding_its_variable():
-    bound = bind_with_values("DESCRIBE ?entity", {"entity": ox.NamedNode(LBP + "psoas-major")})
-    assert bound == f"DESCRIBE ?entity\nWHERE {{ VALUES (?entity) {{ (<{LBP}psoas-major>) }} }}\n"

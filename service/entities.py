@@ -124,7 +124,7 @@ def serialize_graph(graph: Graph, media_type: str, first: str | None = None) -> 
 
 def _negotiate(offered: tuple[str, ...]) -> str:
     try:
-        return choose_media_type(request.accept_mimetypes, offered, request.args.get("format"))
+        return choose_media_type(request.headers.get("Accept"), offered, request.args.get("format"))
     except NotAcceptable as err:
         aliases = sorted(alias for alias, media in FORMAT_ALIASES.items() if media in offered)
         raise ApiError(406, str(err), available=list(offered), formats=aliases) from None

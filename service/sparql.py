@@ -124,7 +124,7 @@ def describe_service() -> Response:
     from service.negotiation import NotAcceptable, choose_media_type
 
     try:
-        media_type = choose_media_type(request.accept_mimetypes, DESCRIPTION_TYPES, format_param)
+        media_type = choose_media_type(request.headers.get("Accept"), DESCRIPTION_TYPES, format_param)
     except NotAcceptable:
         raise ApiError(406, "the service description can be served as: " + ", ".join(DESCRIPTION_TYPES),
                        available=list(DESCRIPTION_TYPES)) from None

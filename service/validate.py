@@ -42,7 +42,7 @@ def validate():
         raise ApiError(415, f"cannot read a body of type {media_type or '(none)'!r}; send one of: "
                        "text/turtle, application/ld+json, application/rdf+xml, application/n-triples")
     try:
-        reply_type = choose_media_type(request.accept_mimetypes, REPORT_TYPES, request.args.get("format"))
+        reply_type = choose_media_type(request.headers.get("Accept"), REPORT_TYPES, request.args.get("format"))
     except NotAcceptable as err:
         raise ApiError(406, str(err)) from None
     body = request.get_data(cache=False)

@@ -36,4 +36,20 @@ def create_app(config: dict | Settings | None = None) -> Flask:
 
     for module in (sparql, named_queries, entities, search, validate, meta, web, writes):
         module.init_app(app)
+    _install_answer_cache(app, settings)
     return app
+
+
+def _install_answer_cache(app: Flask, settings: Settings) -> None:
+    """Put the cache of whole GET answers (service.answer_cache) in front of the app."""
+    from service.answer_cache import AnswerCache
+    from service.reload import EXTENSION_KEY as RELOADER
+
+    def notice_other_writers() -> None:
+        reloader = app.extensions.get(RELOADER)
+        if reloader is not None:
+            reloader.check()
+
+    app.wsgi_app = AnswerCache(app.wsgi_app, version=lambda: app.extensions["lbp_kg"].version,
+                               before=notice_other_writers, max_entries=settings.result_cache_entries,
+                               max_entry_bytes=settings.result_cache_max_bytes)

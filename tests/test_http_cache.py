@@ -8,7 +8,7 @@ import pytest
 
 from service import create_app
 from service.http_cache import ResultCache
-from service.query_response import result_cache
+from service.query_response import query_executor, result_cache
 
 COMPENSATORS = "/queries/compensators?muscle=gluteus%20medius"
 SPARQL_GET = "/sparql?query=ASK%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D"
@@ -68,13 +68,43 @@ def test_post_and_error_answers_are_not_marked_cacheable(client):
     assert missing.status_code == 404 and "ETag" not in missing.headers and "Cache-Control" not in missing.headers
 
 
-def test_a_repeated_named_query_is_served_from_the_result_cache(client, cache_app):
-    cache = result_cache(cache_app.extensions["lbp_kg"])
+def answer_cache(app):
+    return app.wsgi_app  # service.answer_cache.AnswerCache, in front of the Flask app
+
+
+def test_a_repeated_get_is_replayed_from_the_answer_cache_without_running_the_query(client, cache_app):
+    executor = query_executor(cache_app.extensions["lbp_kg"])
     first = client.get(COMPENSATORS, headers={"Accept": "text/tab-separated-values"})
-    hits = cache.hits
+    hits, runs = answer_cache(cache_app).entries.hits, executor.lane.stats["in_process"]
     second = client.get(COMPENSATORS, headers={"Accept": "text/tab-separated-values"})
-    assert cache.hits == hits + 1
+    assert answer_cache(cache_app).entries.hits == hits + 1 and executor.lane.stats["in_process"] == runs
     assert second.data == first.data and second.mimetype == first.mimetype
+    assert second.headers["ETag"] == first.headers["ETag"]
+    assert second.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_named_query_asked_with_another_name_for_the_same_entity_reuses_the_result_cache(client, cache_app):
+    cache = result_cache(cache_app.extensions["lbp_kg"])
+    client.get("/queries/compensators?muscle=gluteus%20medius", headers={"Accept": "text/csv"})
+    hits = cache.hits
+    by_curie = client.get("/queries/compensators?muscle=lbp:gluteus-medius", headers={"Accept": "text/csv"})
+    assert by_curie.status_code == 200 and cache.hits == hits + 1
+
+
+def test_no_cache_in_the_request_makes_the_query_run_again(client, cache_app):
+    executor = query_executor(cache_app.extensions["lbp_kg"])
+    first = client.get(COMPENSATORS)
+    runs = executor.lane.stats["in_process"]
+    fresh = client.get(COMPENSATORS, headers={"Cache-Control": "no-cache"})
+    assert executor.lane.stats["in_process"] == runs + 1
+    assert fresh.data == first.data and fresh.headers["ETag"] == first.headers["ETag"]
+
+
+def test_the_answer_cache_keeps_no_error_and_no_post(client, cache_app):
+    entries = len(answer_cache(cache_app).entries)
+    assert client.get("/queries/compensators?muscle=nothing%20like%20this").status_code == 404
+    assert client.post("/sparql", data={"query": "ASK { ?s ?p ?o }"}).status_code == 200
+    assert len(answer_cache(cache_app).entries) == entries
 
 
 def test_the_result_cache_forgets_the_least_recently_used_entry_first():

@@ -1,12 +1,28 @@
-"""Run SPARQL queries in worker processes that are killed when a query overruns its time limit.
+"""Run SPARQL queries within a time limit: in process when known to be cheap, else in killable workers.
 
-Neither pyoxigraph nor a Python thread can be interrupted, so a query that must stop at a
+Neither pyoxigraph nor a Python thread can be interrupted, so a query that may overrun its
 deadline runs in a process of its own. Each worker opens the same read-only on-disk snapshot of
 the store (written once per store version under the cache directory), forbids itself network
 sockets, then answers jobs from a pipe: it evaluates the query AND serialises the result (row
 cap included), sending back bytes. At the deadline the parent kills the worker; the next query
 starts a fresh one. Workers start lazily (forkserver: about 15 ms each once the fork server is
 up), so an app that never answers a SPARQL query never starts one.
+
+The hop to a worker costs more than a cheap query (~0.3 ms of pipes, pickling and a colder
+on-disk store), so two kinds of job skip it and run on a small thread pool in this process,
+against the in-memory store (pyoxigraph releases the GIL while it evaluates):
+
+- the service's own named queries (``QueryJob.trusted``): their text is ours and each opens
+  from its bound parameter, so their cost follows that entity's neighbourhood (see
+  queries/README.md);
+- queries whose *shape* (``query_guard.query_shape``: the text without literal values) has
+  already answered in a worker within ``FAST_SECONDS`` on this store. A shape that later runs
+  slower than that in process goes back to the workers for good.
+
+The caller still waits at most the time limit: past it, the request gets 503 as from a worker,
+but the thread cannot be stopped and runs on. While such a runaway query is running, every job
+goes to the killable workers, and ``on_runaway`` (set by the gunicorn configuration to a
+graceful restart of the worker) is called if it is still running after a second time limit.
 """
 from __future__ import annotations
 
@@ -23,6 +39,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from service.fast_lane import InProcessLane
 from service.query_guard import forbid_network
 from service.results import ResultNotAcceptable, SerializedResult, serialize_query_result
 from service.store import OxigraphStore, QueryDataset, open_snapshot
@@ -46,6 +63,10 @@ class QueryJob:
     graph_type: str | None = "text/turtle"
     #: resolves relative IRIs in the query (the protocol allows the endpoint's own URL)
     base_iri: str | None = None
+    #: the service's own query (a named query), not a client's: it may run in process
+    trusted: bool = False
+    #: the query without its literal values (``query_guard.query_shape``), for the in-process lane
+    shape: str | None = None
 
 
 @dataclass(frozen=True)
@@ -194,12 +215,25 @@ class QueryExecutor:
         self._warming = False
         self._finalizer = weakref.finalize(self, _stop_all, self._idle)
         self.stats = {"started": 0, "killed": 0, "last_start_seconds": 0.0}
+        self.lane = InProcessLane(self._execute_here, self.timeout)
+
+    def _execute_here(self, job: QueryJob) -> SerializedResult | _Failure:
+        return execute_job(self.store.store, job, self.max_rows, self.prefixes)
 
     def run(self, job: QueryJob) -> SerializedResult:
-        """Run a job in a worker and return its serialised result, or raise a QueryError."""
+        """Run a job in process or in a worker and return its serialised result, or raise a QueryError."""
+        if self.lane.admits(job):
+            try:
+                return _result_of(self.lane.run(job))
+            except TimeoutError:
+                raise QueryTimeout(self.timeout) from None
+        return _result_of(self._run_in_worker(job))
+
+    def _run_in_worker(self, job: QueryJob) -> SerializedResult | _Failure:
         worker = self._acquire(time.monotonic() + self.timeout)
         # the clock starts when the query does: starting a worker is not the query's fault
-        deadline = time.monotonic() + self.timeout
+        started = time.monotonic()
+        deadline = started + self.timeout
         try:
             worker.conn.send(job)
             if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
@@ -214,14 +248,8 @@ class QueryExecutor:
                               "the query may need too much memory") from None
         self._release(worker)
         if isinstance(outcome, SerializedResult):
-            return outcome
-        if outcome.kind == "syntax":
-            raise QuerySyntaxError(outcome.message)
-        if outcome.kind == "not_acceptable":
-            raise NotAcceptableResult(outcome.detail)
-        if outcome.kind == "evaluation":
-            raise QueryEvaluationError(outcome.message)
-        raise QueryFailed(outcome.message)
+            self.lane.learn(job, time.monotonic() - started)
+        return outcome
 
     def start(self) -> None:
         """Start every worker now instead of on first use (e.g. after a server forks)."""
@@ -260,6 +288,7 @@ class QueryExecutor:
 
     def close(self) -> None:
         """Stop the idle workers; busy ones are stopped when their query returns."""
+        self.lane.close()
         with self._lock:
             self._closed = True
             idle, self._idle[:] = list(self._idle), []
@@ -347,6 +376,19 @@ class QueryExecutor:
         log.info("query worker %s started in %.0f ms (network sandbox %s)",
                  process.pid, seconds * 1000, "on" if sandboxed else "OFF")
         return _Worker(process, parent_end, sandboxed)
+
+
+def _result_of(outcome: SerializedResult | _Failure) -> SerializedResult:
+    """Return a result, or raise the QueryError a failure stands for."""
+    if isinstance(outcome, SerializedResult):
+        return outcome
+    if outcome.kind == "syntax":
+        raise QuerySyntaxError(outcome.message)
+    if outcome.kind == "not_acceptable":
+        raise NotAcceptableResult(outcome.detail)
+    if outcome.kind == "evaluation":
+        raise QueryEvaluationError(outcome.message)
+    raise QueryFailed(outcome.message)
 
 
 def _stop_all(idle: list[_Worker]) -> None:

@@ -14,6 +14,7 @@ import platform
 import re
 import struct
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urljoin
 
 log = logging.getLogger(__name__)
@@ -41,15 +42,34 @@ class QueryRefused(ValueError):
 
 @dataclass(frozen=True)
 class QueryInspection:
-    """What the guard learnt from a query's text: the graphs its FROM clauses name."""
+    """What the guard learnt from a query's text: the graphs its FROM clauses name, and its shape.
+
+    The shape is the query without comments, spacing and string values: queries that differ
+    only in the names they look for (a label lookup for one name or another) share it, and the
+    executor learns per shape which queries are cheap (service.fast_lane).
+    """
 
     from_graphs: tuple[str, ...] = ()
     from_named_graphs: tuple[str, ...] = ()
+    shape: str = ""
 
 
 def _tokens(sparql: str) -> list[tuple[str, str]]:
     return [(m.lastgroup, m.group()) for m in _TOKEN.finditer(sparql)
             if m.lastgroup not in ("space", "comment", "string")]
+
+
+def _tokens_and_shape(sparql: str) -> tuple[list[tuple[str, str]], str]:
+    tokens: list[tuple[str, str]] = []
+    shape: list[str] = []
+    for match in _TOKEN.finditer(sparql):
+        kind = match.lastgroup
+        if kind == "string":
+            shape.append('""')
+        elif kind not in ("space", "comment"):
+            tokens.append((kind, match.group()))
+            shape.append(match.group())
+    return tokens, " ".join(shape)
 
 
 def _iri(token: tuple[str, str], prefixes: dict[str, str], base: str | None) -> str | None:
@@ -64,12 +84,13 @@ def _iri(token: tuple[str, str], prefixes: dict[str, str], base: str | None) -> 
     return None
 
 
+@lru_cache(maxsize=1024)  # clients repeat the same queries; tokenizing one costs ~100 us
 def inspect_query(sparql: str, base_iri: str | None = None) -> QueryInspection:
     """Refuse SERVICE and SPARQL Update (QueryRefused); return the graphs FROM clauses name.
 
     ``base_iri`` resolves relative IRIs in FROM clauses when the query declares no BASE.
     """
-    tokens = _tokens(sparql)
+    tokens, shape = _tokens_and_shape(sparql)
     prefixes: dict[str, str] = {}
     base = base_iri
     from_graphs: list[str] = []
@@ -98,7 +119,7 @@ def inspect_query(sparql: str, base_iri: str | None = None) -> QueryInspection:
                 raise QueryRefused(f"cannot read the graph named after FROM{' NAMED' if named else ''} "
                                    f"({target[1]}); name it with a full IRI such as <https://...>")
             (from_named if named else from_graphs).append(iri)
-    return QueryInspection(tuple(from_graphs), tuple(from_named))
+    return QueryInspection(tuple(from_graphs), tuple(from_named), shape)
 
 
 # --- process sandbox --------------------------------------------------------------------------

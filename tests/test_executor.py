@@ -12,6 +12,7 @@ import pytest
 from rdflib import Graph
 
 from service.executor import QueryError, QueryExecutor, QueryJob, QuerySyntaxError, QueryTimeout
+from service.query_guard import inspect_query
 from service.ontology import Module
 from service.store import OxigraphStore
 
@@ -143,3 +144,81 @@ def test_closing_the_pool_stops_its_workers(tmp_path):
     process = pool._idle[0].process
     pool.close()
     assert pool.live_workers == 0 and not process.is_alive()
+
+
+# --- the in-process lane (service.fast_lane) --------------------------------------------------
+
+LABEL_LOOKUP = 'SELECT ?term WHERE { ?term <http://www.w3.org/2000/01/rdf-schema#label> "%s"@en }'
+
+
+def lookup(label: str) -> QueryJob:
+    query = LABEL_LOOKUP % label
+    return QueryJob(query, shape=inspect_query(query).shape)
+
+
+def terms(result) -> list[str]:
+    return [b["term"]["value"] for b in json.loads(result.body)["results"]["bindings"]]
+
+
+@pytest.fixture()
+def fresh_pool(tmp_path):
+    pool = QueryExecutor(store=tiny_store(), cache_dir=str(tmp_path), timeout=TIMEOUT, workers=1)
+    yield pool
+    pool.close()
+
+
+def test_the_service_s_own_queries_run_in_process_without_starting_a_worker(fresh_pool):
+    assert labels(fresh_pool.run(QueryJob(LABEL_OF, trusted=True))) == ["iliacus", "psoas major"]
+    assert fresh_pool.live_workers == 0 and fresh_pool.lane.stats["in_process"] == 1
+
+
+def test_a_client_query_runs_in_a_worker_until_its_shape_has_answered_quickly_there(fresh_pool):
+    assert terms(fresh_pool.run(lookup("iliacus"))) == ["https://w3id.org/lbp-kg/id/iliacus"]
+    assert fresh_pool.live_workers == 1 and fresh_pool.lane.stats["in_process"] == 0
+    # the same query for another name has the same shape: it is answered in process
+    assert terms(fresh_pool.run(lookup("psoas major"))) == ["https://w3id.org/lbp-kg/id/psoas-major"]
+    assert fresh_pool.lane.stats["in_process"] == 1
+
+
+def test_a_shape_that_was_slow_in_a_worker_stays_in_the_workers(fresh_pool, monkeypatch):
+    monkeypatch.setattr("service.fast_lane.FAST_SECONDS", 0.0)
+    fresh_pool.run(lookup("iliacus"))
+    fresh_pool.run(lookup("psoas major"))
+    assert fresh_pool.lane.stats["in_process"] == 0
+
+
+def crowded_store(members: int = 3000) -> OxigraphStore:
+    store = ox.Store()
+    store.bulk_load("\n".join(f"<https://example.org/m{i}> <https://example.org/in> <https://example.org/C> ."
+                              for i in range(members)).encode(), ox.RdfFormat.N_TRIPLES)
+    return OxigraphStore(store=store, module_graphs=[], version="crowded")
+
+
+# about a second of counting: 9 million rows (3000 x 3000 x the one member the filter keeps)
+SLOW_COUNT = ("SELECT (COUNT(*) AS ?n) WHERE { ?a <https://example.org/in> <https://example.org/C> . "
+              "?b <https://example.org/in> <https://example.org/C> . ?d <https://example.org/in> <https://example.org/C> "
+              "FILTER(?d = <https://example.org/m1>) }")
+
+
+def test_an_in_process_query_past_the_deadline_gets_503_and_sends_the_others_to_the_workers(tmp_path):
+    from service import fast_lane
+
+    runaways = []
+    fast_lane.on_runaway(lambda: runaways.append(time.monotonic()))
+    pool = QueryExecutor(store=crowded_store(), cache_dir=str(tmp_path), timeout=0.2, workers=1)
+    try:
+        started = time.monotonic()
+        with pytest.raises(QueryTimeout):
+            pool.run(QueryJob(SLOW_COUNT, trusted=True))
+        assert time.monotonic() - started < 0.2 + MARGIN
+        assert pool.lane.stats["runaways"] == 1
+        # while that thread runs on, even the service's own queries go to a killable worker
+        assert not pool.lane.admits(QueryJob("ASK {}", trusted=True))
+        deadline = time.monotonic() + 60
+        while pool.lane._runaways and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not pool.lane._runaways and pool.lane.admits(QueryJob("ASK {}", trusted=True))
+        assert runaways, "the runaway handler is called when the query outlives a second time limit"
+    finally:
+        fast_lane.on_runaway(None)
+        pool.close()

@@ -69,13 +69,13 @@ def _require_local(url: str) -> tuple[str, int, str]:
     return parts.hostname, parts.port or 80, path
 
 
-def probe(url: str, accept: str, timeout: float = 60.0) -> Probe:
-    """Make one GET request and describe the answer."""
+def probe(url: str, headers: dict[str, str], timeout: float = 60.0) -> Probe:
+    """Make one GET request with ``headers`` and describe the answer."""
     host, port, path = _require_local(url)
     connection = http.client.HTTPConnection(host, port, timeout=timeout)
     started = time.perf_counter()
     try:
-        connection.request("GET", path, headers={"Accept": accept})
+        connection.request("GET", path, headers=headers)
         response = connection.getresponse()
         body = response.read()
     finally:
@@ -87,16 +87,16 @@ def probe(url: str, accept: str, timeout: float = 60.0) -> Probe:
                  body_start=body[:300].decode("utf-8", errors="replace"))
 
 
-def run_wrk(url: str, accept: str, *, duration: float, threads: int = 2, connections: int = 8,
+def run_wrk(url: str, headers: dict[str, str], *, duration: float, threads: int = 2, connections: int = 8,
             timeout: float = 5.0) -> Measurement:
-    """Run wrk against one URL for ``duration`` seconds and read its JSON summary."""
+    """Run wrk against one URL (sending ``headers``) for ``duration`` seconds and read its JSON summary."""
     _require_local(url)
     wrk = shutil.which("wrk")
     if wrk is None:
         raise LoadToolMissing("wrk is not installed: apt-get install -y wrk")
     command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s",
                f"--timeout={max(1, round(timeout))}s", "--latency", "-s", str(WRK_SCRIPT),
-               "-H", f"Accept: {accept}", url]
+               *(arg for name, value in headers.items() for arg in ("-H", f"{name}: {value}")), url]
     completed = subprocess.run(command, capture_output=True, text=True, timeout=duration + timeout + 30)
     summary = next((json.loads(line[len(WRK_MARKER):]) for line in completed.stdout.splitlines()
                     if line.startswith(WRK_MARKER)), None)
@@ -119,7 +119,7 @@ def percentile(samples: list[float], fraction: float) -> float:
     return ordered[rank - 1]
 
 
-def run_capped(url: str, accept: str, *, max_requests: int, max_seconds: float, concurrency: int = 2,
+def run_capped(url: str, headers: dict[str, str], *, max_requests: int, max_seconds: float, concurrency: int = 2,
                timeout: float = 60.0) -> Measurement:
     """Send at most ``max_requests`` GETs from ``concurrency`` threads, stopping after ``max_seconds``.
 
@@ -145,7 +145,7 @@ def run_capped(url: str, accept: str, *, max_requests: int, max_seconds: float, 
                     issued += 1
                 began = time.perf_counter()
                 try:
-                    connection.request("GET", path, headers={"Accept": accept})
+                    connection.request("GET", path, headers=headers)
                     response = connection.getresponse()
                     response.read()
                     failed = response.status != 200

@@ -44,14 +44,17 @@ def rps(row: dict | None) -> float | None:
     return measurement["requests_per_second"]
 
 
-def _find(rows: list[dict], workload: str, server: str) -> dict | None:
-    return next((r for r in rows if r["workload"] == workload and r["server"] == server), None)
+def _find(rows: list[dict], workload: str, server: str, fresh: bool = False) -> dict | None:
+    return next((r for r in rows if r["workload"] == workload and r["server"] == server
+                 and r.get("fresh", False) == fresh), None)
 
 
 def compare(size_result: dict) -> list[dict]:
     """Return one line per lbp-kg workload with its figures and its ratios to the floor and peers.
 
     ``floor`` and ``oxigraph`` are shares (0.62 = 62% of their req/s); ``rdflib`` is a multiple.
+    A ``fresh`` line was asked with ``Cache-Control: no-cache`` (evaluated every time); the
+    peers cache nothing, so both lines of a workload compare with the same peer rows.
     """
     rows = size_result["rows"]
     floor_rps = rps(_find(rows, FLOOR_WORKLOAD, FLOOR))
@@ -65,6 +68,7 @@ def compare(size_result: dict) -> list[dict]:
         lines.append({
             "workload": row["workload"],
             "group": row["group"],
+            "fresh": row.get("fresh", False),
             "row": row,
             "oxigraph": oxigraph_row,
             "rdflib": rdflib_row,
@@ -79,9 +83,10 @@ def _size(results: dict, name: str) -> dict | None:
     return next((s for s in results.get("sizes", []) if s["size"] == name), None)
 
 
-def _headline(lines: list[dict]) -> list[dict]:
+def _headline(lines: list[dict], fresh: bool) -> list[dict]:
     """The workloads the targets speak of: every named query and the /sparql label lookup."""
-    return [l for l in lines if l["group"] == "named" or l["workload"] == "sparql label-lookup"]
+    return [l for l in lines if (l["group"] == "named" or l["workload"] == "sparql label-lookup")
+            and l["fresh"] == fresh]
 
 
 def _judge(values: list[float | None], passes) -> bool | None:
@@ -134,9 +139,10 @@ def verdicts(results: dict) -> list[dict]:
     if mid is None:
         out.append({"target": f"targets at {TARGET_SIZE}", "measured": "size not run", "met": None})
     else:
-        lines = _headline(compare(mid))
+        lines = _headline(compare(mid), fresh=True)
         checks = [
-            (f"named queries and label lookup >= {_pct(MIN_FLOOR_SHARE)} of the floor's req/s",
+            (f"named queries and label lookup, every request evaluated (no-cache), "
+             f">= {_pct(MIN_FLOOR_SHARE)} of the floor's req/s",
              [l["floor_ratio"] for l in lines], _pct, lambda v: _all_at_least(v, MIN_FLOOR_SHARE)),
             (f"... >= {_pct(MIN_OXIGRAPH_SHARE)} of oxigraph serve's req/s",
              [l["oxigraph_ratio"] for l in lines if l["row"].get("peer_query")], _pct,
@@ -154,9 +160,9 @@ def verdicts(results: dict) -> list[dict]:
     if large is None:
         out.append({"target": f"targets at {LARGE_SIZE}", "measured": "size not run", "met": None})
     else:
-        named = [l for l in compare(large) if l["group"] == "named"]
+        named = [l for l in compare(large) if l["group"] == "named" and l["fresh"]]
         p50s = [_latency(l, "p50_ms") for l in named]
-        out.append({"target": f"{LARGE_SIZE}: named query p50 < {MAX_P50_MS_LARGE:g} ms",
+        out.append({"target": f"{LARGE_SIZE}: named query p50 < {MAX_P50_MS_LARGE:g} ms (every request evaluated)",
                     "measured": _span(p50s, _ms), "met": _all_below(p50s, MAX_P50_MS_LARGE)})
         service = large.get("servers", {}).get(SERVICE, {})
         ready = service.get("ready_seconds")
@@ -171,7 +177,7 @@ def verdicts(results: dict) -> list[dict]:
                     + (f"largest worker {worst:.0f} MiB (with its helper processes)" if worst is not None else "not measured"),
                     "met": True if shared else (None if worst is None else worst < MAX_RSS_MIB_LARGE)})
     if mid is not None:
-        named = [l["floor_ratio"] for l in compare(mid) if l["group"] == "named"]
+        named = [l["floor_ratio"] for l in compare(mid) if l["group"] == "named" and not l["fresh"]]
         out.append({"target": f"{TARGET_SIZE}: a repeated named query >= {_pct(MIN_CACHED_FLOOR_SHARE)} of the floor",
                     "measured": _span(named, _pct), "met": _all_at_least(named, MIN_CACHED_FLOOR_SHARE)})
     return out
@@ -228,7 +234,7 @@ def render_size(size_result: dict) -> str:
     out.append(f"| {FLOOR_WORKLOAD} (Flask hello-world) | {_cold(floor)} | {' | '.join(floor_cells)} | 100% "
                "| - | - | - | - | - | - | - | - |")
     for line in compare(size_result):
-        cells = [line["workload"], _cold(line["row"]), *_measure_cells(line["row"]), _ratio_cell(line["floor_ratio"]),
+        cells = [line["workload"] + (" · no-cache" if line["fresh"] else ""), _cold(line["row"]), *_measure_cells(line["row"]), _ratio_cell(line["floor_ratio"]),
                  *_measure_cells(line["oxigraph"]), _ratio_cell(line["oxigraph_ratio"]),
                  *_measure_cells(line["rdflib"]), _ratio_cell(line["rdflib_ratio"], as_multiple=True)]
         out.append("| " + " | ".join(cells) + " |")
@@ -288,7 +294,10 @@ def render(results: dict) -> str:
         "Ratios compare requests per second: *vs floor* and *vs oxigraph* are lbp-kg's share of theirs; "
         "*vs rdflib-endpoint* is how many times faster lbp-kg is. *cold ms* is the first request's "
         "latency (nothing cached yet); the load that follows repeats the same request, so it measures "
-        "the service with its caches warm. rdflib-endpoint is measured with a capped Python client "
+        "the service with its caches warm. Rows marked *no-cache* send `Cache-Control: no-cache`, so "
+        "lbp-kg evaluates the query for every request (no answer or result cache; only the query's "
+        "parse checks, negotiation and the in-process verdict for its shape are remembered); the "
+        "issue's first targets are judged on those. rdflib-endpoint is measured with a capped Python client "
         "(few requests, 2 at a time), so its percentiles are rough.",
     ]
     for size in results.get("sizes", []):

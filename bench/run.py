@@ -49,7 +49,7 @@ def export_core_ntriples(cache_dir: Path) -> Path:
 
 
 def _row(workload: targets.Workload, server: str, **fields) -> dict:
-    return {"workload": workload.name, "group": workload.group, "server": server,
+    return {"workload": workload.name, "group": workload.group, "server": server, "fresh": workload.fresh,
             "peer_query": workload.sparql is not None, "measurement": None, "error": None, **fields}
 
 
@@ -59,7 +59,7 @@ def measure(server: servers.RunningServer, workload: targets.Workload, path: str
     url = server.base_url + path
     row = _row(workload, server.name)
     try:
-        answer = load.probe(url, workload.accept, timeout=settings["request_timeout"])
+        answer = load.probe(url, workload.headers, timeout=settings["request_timeout"])
     except OSError as err:
         row["error"] = f"no answer: {err}"
         log(f"  {server.name} {workload.name}: {row['error']}")
@@ -71,15 +71,16 @@ def measure(server: servers.RunningServer, workload: targets.Workload, path: str
         log(f"  {server.name} {workload.name}: {row['error']}")
         return row
     if capped:
-        measurement = load.run_capped(url, workload.accept, max_requests=settings["peer_max_requests"],
+        measurement = load.run_capped(url, workload.headers, max_requests=settings["peer_max_requests"],
                                       max_seconds=settings["peer_max_seconds"],
                                       timeout=settings["request_timeout"])
     else:
-        measurement = load.run_wrk(url, workload.accept, duration=settings["duration"],
+        measurement = load.run_wrk(url, workload.headers, duration=settings["duration"],
                                    threads=settings["threads"], connections=settings["connections"],
                                    timeout=settings["request_timeout"])
     row["measurement"] = measurement.as_dict()
-    log(f"  {server.name} {workload.name}: {measurement.requests_per_second} req/s, "
+    log(f"  {server.name} {workload.name}{' (no-cache)' if workload.fresh else ''}: "
+        f"{measurement.requests_per_second} req/s, "
         f"p50 {measurement.p50_ms} ms, p99 {measurement.p99_ms} ms, {measurement.errors} errors")
     return row
 
@@ -106,7 +107,8 @@ def run_floor(size_result: dict, settings: dict, cache_dir: Path) -> None:
 
 
 def service_workloads(base_url: str, core_nt: Path, problems: list[str]) -> list[targets.Workload]:
-    """Return /health, every named query in the service's catalogue, and the /sparql queries."""
+    """Return /health, every named query in the service's catalogue and the /sparql queries, each
+    also asked with ``Cache-Control: no-cache`` (every request evaluated)."""
     from service.ontology import prefixes
     from service.paths import QUERIES_DIR
 
@@ -118,7 +120,8 @@ def service_workloads(base_url: str, core_nt: Path, problems: list[str]) -> list
         catalogue = []
     named, found = targets.named_query_workloads(catalogue, QUERIES_DIR, targets.TermResolver(core_nt), prefixes())
     problems.extend(p for p in found if p not in problems)
-    return workloads + named + targets.sparql_workloads()
+    queries = named + targets.sparql_workloads()
+    return workloads + queries + [workload.uncached() for workload in queries]
 
 
 def run_service(size_result: dict, settings: dict, cache_dir: Path, extension: Path, core_nt: Path,
@@ -169,7 +172,7 @@ def serve_peer(name: str, command: list[str], ready_path: str, query_path: str, 
     rows = []
     try:
         for workload in workloads:
-            if workload.sparql is None:
+            if workload.sparql is None or workload.fresh:
                 continue
             path = f"{query_path}?" + urlencode({"query": workload.sparql}, quote_via=quote)
             row = measure(server, workload, path, settings=peer_settings, capped=capped)

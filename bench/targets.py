@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 import re
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
+
+from service.backends.bindings import bind_with_values
 
 BENCH_QUERIES_DIR = Path(__file__).with_name("queries")
 RESOLVE_TERM_QUERY = BENCH_QUERIES_DIR / "support" / "resolve-term.rq"
@@ -48,6 +50,18 @@ class Workload:
     path: str
     accept: str
     sparql: str | None = None
+    #: sent with ``Cache-Control: no-cache``: lbp-kg evaluates every request instead of replaying
+    #: a cached answer (peers cache nothing, so they run each workload once, without it)
+    fresh: bool = False
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The request headers of this workload."""
+        return {"Accept": self.accept, **({"Cache-Control": "no-cache"} if self.fresh else {})}
+
+    def uncached(self) -> "Workload":
+        """The same request, asking for a fresh evaluation every time."""
+        return replace(self, fresh=True)
 
 
 def read_query(path: Path) -> str:
@@ -103,28 +117,6 @@ class TermResolver:
         return None
 
 
-_WHERE_OPENING = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
-
-
-def bind_with_values(query: str, bindings: dict[str, str]) -> str:
-    """Bind variables to IRIs with a VALUES block opening the WHERE clause.
-
-    This is what the service's substitution does: the bound value is known before the rest of
-    the pattern is evaluated. (A trailing VALUES clause would be joined after evaluating the whole
-    pattern, which makes a peer look far slower than it is.)
-    """
-    if not bindings:
-        return query
-    variables = " ".join(f"?{name}" for name in bindings)
-    values = " ".join(f"<{iri}>" for iri in bindings.values())
-    block = f"\n  VALUES ({variables}) {{ ({values}) }}"
-    code = "\n".join(line if not line.lstrip().startswith("#") else "" for line in query.splitlines())
-    match = _WHERE_OPENING.search(code)
-    if match is None:
-        raise ValueError("the query has no 'WHERE {' to bind its parameters in")
-    return code[:match.end()] + block + code[match.end():]
-
-
 def example_values(queries_dir: Path, name: str) -> dict[str, str]:
     """Return the ``# example: param=value`` values a named query's file gives, if any."""
     path = Path(queries_dir) / f"{name}.rq"
@@ -162,7 +154,8 @@ def named_query_workloads(catalogue: list[dict], queries_dir: Path, resolver: Te
         source = Path(queries_dir) / f"{name}.rq"
         sparql = None
         if source.exists() and len(bindings) == len(params):
-            sparql = bind_with_values(read_query(source), bindings)
+            # the peers take no substitutions: bind as the service's rdflib and remote backends do
+            sparql = bind_with_values(read_query(source), {k: ox.NamedNode(v) for k, v in bindings.items()})
         label = name + "".join(f" ({k}={v})" for k, v in params.items())
         workloads.append(Workload(name=f"named {label}", group="named", path=path,
                                   accept=JSON_ANSWER, sparql=sparql))

@@ -5,6 +5,7 @@ passes this file too). Every value can be overridden on the command line or thro
 ``LBP_KG_BIND``, ``LBP_KG_WORKERS``, ``LBP_KG_THREADS`` and ``LBP_KG_PRELOAD`` variables.
 """
 import os
+import signal
 
 # Loopback by default: put a reverse proxy (TLS, caching, rate limits) in front for the world.
 bind = os.environ.get("LBP_KG_BIND", "127.0.0.1:5000")
@@ -45,3 +46,14 @@ loglevel = os.environ.get("LBP_KG_GUNICORN_LOG_LEVEL", "info")
 # gunicorn's control socket lives at one fixed path per user, so two servers on one machine (the
 # benchmark runs several) would fight over it; lbp-kg does not use it.
 control_socket_disable = True
+
+
+def post_worker_init(worker):
+    """End a worker gracefully if a query thread runs on past its deadline (see service.fast_lane).
+
+    Such a thread cannot be stopped from Python; a restart of this one worker (the others keep
+    serving, in-flight requests get up to graceful_timeout) frees its core.
+    """
+    from service import fast_lane
+
+    fast_lane.on_runaway(lambda: os.kill(os.getpid(), signal.SIGTERM))

@@ -122,8 +122,9 @@ def test_each_size_has_a_directory_holding_only_its_own_module(tmp_path: Path):
 # --- report -------------------------------------------------------------------------------------
 
 
-def _row(workload, server, rps, *, group="named", p50=1.0, p99=2.0, errors=0, requests=1000, peer=True):
-    return {"workload": workload, "group": group, "server": server, "peer_query": peer, "error": None,
+def _row(workload, server, rps, *, group="named", p50=1.0, p99=2.0, errors=0, requests=1000, peer=True,
+         fresh=False):
+    return {"workload": workload, "group": group, "server": server, "peer_query": peer, "error": None, "fresh": fresh,
             "measurement": {"requests_per_second": rps, "p50_ms": p50, "p99_ms": p99, "errors": errors,
                             "requests": requests}}
 
@@ -171,9 +172,9 @@ def _verdict(results, starts_with):
 
 def test_the_floor_target_is_met_only_when_every_headline_workload_reaches_sixty_percent():
     rows = [_row(report.FLOOR_WORKLOAD, report.FLOOR, 1000.0, group="floor"),
-            _row("named a", report.SERVICE, 700.0),
-            _row("sparql label-lookup", report.SERVICE, 590.0, group="sparql"),
-            _row("sparql aggregate", report.SERVICE, 10.0, group="sparql")]  # not a headline workload
+            _row("named a", report.SERVICE, 700.0, fresh=True),
+            _row("sparql label-lookup", report.SERVICE, 590.0, group="sparql", fresh=True),
+            _row("sparql aggregate", report.SERVICE, 10.0, group="sparql", fresh=True)]  # not a headline workload
     verdict = _verdict({"sizes": [_size("100k", rows)]}, "100k: named queries and label lookup")
     assert verdict["met"] is False
     assert verdict["measured"] == "59% .. 70%"
@@ -183,15 +184,29 @@ def test_the_floor_target_is_met_only_when_every_headline_workload_reaches_sixty
 
 def test_the_p99_target_compares_each_headline_latency_with_five_milliseconds():
     rows = [_row(report.FLOOR_WORKLOAD, report.FLOOR, 1000.0, group="floor"),
-            _row("named a", report.SERVICE, 700.0, p99=4.9),
-            _row("named b", report.SERVICE, 700.0, p99=5.0)]
+            _row("named a", report.SERVICE, 700.0, p99=4.9, fresh=True),
+            _row("named b", report.SERVICE, 700.0, p99=5.0, fresh=True)]
     assert _verdict({"sizes": [_size("100k", rows)]}, "100k: ... p99")["met"] is False
+
+
+def test_the_first_targets_judge_evaluated_answers_and_the_cached_target_judges_replayed_ones():
+    rows = [_row(report.FLOOR_WORKLOAD, report.FLOOR, 1000.0, group="floor"),
+            _row("named a", report.SERVICE, 900.0),              # caches warm
+            _row("named a", report.SERVICE, 500.0, fresh=True),  # every request evaluated
+            _row("named a", report.OXIGRAPH, 1000.0)]
+    results = {"sizes": [_size("100k", rows)]}
+    first = _verdict(results, "100k: named queries and label lookup")
+    assert first["met"] is False and first["measured"] == "50%"
+    cached = _verdict(results, "100k: a repeated named query")
+    assert cached["met"] is True and cached["measured"] == "90%"
+    warm, fresh = report.compare(results["sizes"][0])
+    assert (warm["oxigraph_ratio"], fresh["oxigraph_ratio"]) == (pytest.approx(0.9), pytest.approx(0.5))
 
 
 def test_large_size_load_and_memory_targets_read_the_service_figures():
     service = {"ready_seconds": 4.2, "load_seconds": 3.9,
                "memory_after": [{"rss": 300.0, "tree_rss": 450.0}, {"rss": 310.0, "tree_rss": 520.0}]}
-    results = {"sizes": [_size("1m", [_row("named a", report.SERVICE, 100.0, p50=4.0)],
+    results = {"sizes": [_size("1m", [_row("named a", report.SERVICE, 100.0, p50=4.0, fresh=True)],
                                **{report.SERVICE: service})]}
     assert _verdict(results, "1m: load")["met"] is True
     memory = _verdict(results, "1m: RSS")
@@ -223,21 +238,7 @@ def test_a_run_in_which_no_request_finished_has_no_rate_rather_than_a_rate_of_ze
 
 def test_a_target_is_missed_when_one_measured_value_fails_even_if_others_were_not_measured():
     rows = [_row(report.FLOOR_WORKLOAD, report.FLOOR, 1000.0, group="floor"),
-            _row("named a", report.SERVICE, 100.0),
-            {**_row("named b", report.SERVICE, 0.0), "measurement": None, "error": "HTTP 503"}]
+            _row("named a", report.SERVICE, 100.0, fresh=True),
+            {**_row("named b", report.SERVICE, 0.0, fresh=True), "measurement": None, "error": "HTTP 503"}]
     assert _verdict({"sizes": [_size("100k", rows)]}, "100k: named queries and label lookup")["met"] is False
-
-# --- binding a named query's parameters for the peers -------------------------------------------
-
-def test_a_values_block_binds_a_parameter_as_substitution_does():
-    store = ox.Store()
-    store.bulk_load("".join(generate.generate_triples(1_000)).encode(), ox.RdfFormat.N_TRIPLES)
-    query = ("PREFIX lbp: <https://w3id.org/lbp-kg/id/>\n# a comment with WHERE { in it\n"
-             "SELECT ?muscle ?state WHERE { ?state lbp:stateOf ?muscle } ORDER BY ?state")
-    muscle = LBP + "syn-muscle-3"
-    substituted = [tuple(map(str, row)) for row in
-                   store.query(query, substitutions={ox.Variable("muscle"): ox.NamedNode(muscle)})]
-    bound = [tuple(map(str, row)) for row in store.query(targets.bind_with_values(query, {"muscle": muscle}))]
-    assert len(bound) == 3 and bound == substituted
-
 

@@ -60,12 +60,19 @@ def cacheable(response: Response, etag: str | None) -> Response:
     return _mark(response, etag)
 
 
-class ResultCache:
-    """A thread-safe LRU of serialised results, bounded by entries and by the size of each."""
+#: bytes one cache may hold in all, whatever its entry limits allow (least recent evicted first)
+MAX_TOTAL_BYTES = 64 * 1024 * 1024
 
-    def __init__(self, max_entries: int, max_entry_bytes: int):
+
+class ResultCache:
+    """A thread-safe LRU of serialised results, bounded by entries, by the size of each and in total."""
+
+    def __init__(self, max_entries: int, max_entry_bytes: int, max_total_bytes: int = MAX_TOTAL_BYTES):
         self.max_entries = max_entries
         self.max_entry_bytes = max_entry_bytes
+        self.max_total_bytes = max_total_bytes
+        self.total_bytes = 0
+        self._sizes: dict[Hashable, int] = {}
         self._entries: OrderedDict[Hashable, object] = OrderedDict()
         self._lock = threading.Lock()
         #: entries being computed right now, by key (at most one per key; bounded by the threads)
@@ -122,12 +129,15 @@ class ResultCache:
 
     def _keep(self, key: Hashable, value, size: int) -> None:
         # the caller holds the lock
-        if self.max_entries <= 0 or size > self.max_entry_bytes:
+        if self.max_entries <= 0 or size > min(self.max_entry_bytes, self.max_total_bytes):
             return
+        self.total_bytes += size - self._sizes.get(key, 0)
+        self._sizes[key] = size
         self._entries[key] = value
         self._entries.move_to_end(key)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
+        while len(self._entries) > self.max_entries or self.total_bytes > self.max_total_bytes:
+            evicted, _ = self._entries.popitem(last=False)
+            self.total_bytes -= self._sizes.pop(evicted)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -116,6 +116,15 @@ def test_the_result_cache_forgets_the_least_recently_used_entry_first():
     assert (cache.get("a"), cache.get("b"), cache.get("c")) == ("A", None, "C")
 
 
+def test_the_result_cache_evicts_the_least_recent_entries_to_stay_within_its_total_bytes():
+    cache = ResultCache(max_entries=10, max_entry_bytes=100, max_total_bytes=150)
+    cache.put("a", "A", 60)
+    cache.put("b", "B", 60)
+    cache.put("c", "C", 60)
+    assert (cache.get("a"), cache.get("b"), cache.get("c")) == (None, "B", "C")
+    assert cache.total_bytes == 120
+
+
 def test_the_result_cache_skips_results_larger_than_an_entry_may_be():
     cache = ResultCache(max_entries=10, max_entry_bytes=100)
     cache.put("big", "x" * 101, 101)

@@ -49,11 +49,16 @@ control_socket_disable = True
 
 
 def post_worker_init(worker):
-    """End a worker gracefully if a query thread runs on past its deadline (see service.fast_lane).
+    """Start this worker's query processes, and restart it if a query thread runs away.
 
-    Such a thread cannot be stopped from Python; a restart of this one worker (the others keep
-    serving, in-flight requests get up to graceful_timeout) frees its core.
+    Query processes start in the background (the first client query does not wait ~1 s for the
+    fork server). A query thread that runs on past its deadline (see service.fast_lane) cannot be
+    stopped from Python; a graceful restart of this one worker (the others keep serving,
+    in-flight requests get up to graceful_timeout) frees its core.
     """
     from service import fast_lane
+    from service.serving import start_query_workers
 
+    if hasattr(worker.wsgi, "extensions"):  # the lbp-kg app (not another app run with this file)
+        start_query_workers(worker.wsgi)
     fast_lane.on_runaway(lambda: os.kill(os.getpid(), signal.SIGTERM))

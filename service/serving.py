@@ -12,7 +12,7 @@ DEFAULT_GUNICORN_CONFIG = PROJECT_ROOT / "deploy" / "gunicorn.conf.py"
 log = logging.getLogger(__name__)
 
 
-def _start_query_workers(app) -> None:
+def start_query_workers(app) -> None:
     """Start the query workers in the background now, so the first query does not wait for them."""
     from service.query_response import query_executor
 
@@ -25,7 +25,7 @@ def serve_development(host: str, port: int) -> None:
     from service import create_app
 
     app = create_app()
-    _start_query_workers(app)
+    start_query_workers(app)
     log.info("lbp-kg listening on http://%s:%d/ (development server)", host, port)
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
@@ -53,7 +53,7 @@ def serve_production(host: str, port: int, workers: int, config_file: str | None
             from service import create_app
 
             app = create_app()
-            _start_query_workers(app)
+            start_query_workers(app)
             return app
 
     _Gunicorn().run()

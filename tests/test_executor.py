@@ -200,25 +200,24 @@ SLOW_COUNT = ("SELECT (COUNT(*) AS ?n) WHERE { ?a <https://example.org/in> <http
               "FILTER(?d = <https://example.org/m1>) }")
 
 
-def test_an_in_process_query_past_the_deadline_gets_503_and_sends_the_others_to_the_workers(tmp_path):
+def test_an_in_process_query_past_the_deadline_sends_the_others_to_the_workers_until_it_ends(tmp_path):
     from service import fast_lane
 
     runaways = []
     fast_lane.on_runaway(lambda: runaways.append(time.monotonic()))
     pool = QueryExecutor(store=crowded_store(), cache_dir=str(tmp_path), timeout=0.2, workers=1)
+    answers, refused_meanwhile = [], []
     try:
-        started = time.monotonic()
-        with pytest.raises(QueryTimeout):
-            pool.run(QueryJob(SLOW_COUNT, trusted=True))
-        assert time.monotonic() - started < 0.2 + MARGIN
-        assert pool.lane.stats["runaways"] == 1
-        # while that thread runs on, even the service's own queries go to a killable worker
-        assert not pool.lane.admits(QueryJob("ASK {}", trusted=True))
-        deadline = time.monotonic() + 60
-        while pool.lane._runaways and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not pool.lane._runaways and pool.lane.admits(QueryJob("ASK {}", trusted=True))
+        slow = threading.Thread(target=lambda: answers.append(pool.run(QueryJob(SLOW_COUNT, trusted=True))))
+        slow.start()
+        while slow.is_alive():
+            if pool.lane.stats["runaways"]:  # the watchdog has seen it overrun
+                refused_meanwhile.append(not pool.lane.admits(QueryJob("ASK {}", trusted=True)))
+            time.sleep(0.01)
+        assert pool.lane.stats["runaways"] == 1 and refused_meanwhile and all(refused_meanwhile)
+        assert json.loads(answers[0].body)["results"]["bindings"][0]["n"]["value"] == "9000000"
         assert runaways, "the runaway handler is called when the query outlives a second time limit"
+        assert pool.lane.admits(QueryJob("ASK {}", trusted=True)), "once it ends, the lane opens again"
     finally:
         fast_lane.on_runaway(None)
         pool.close()

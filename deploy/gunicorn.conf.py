@@ -59,6 +59,6 @@ def post_worker_init(worker):
     from service import fast_lane
     from service.serving import start_query_workers
 
-    if hasattr(worker.wsgi, "extensions"):  # the lbp-kg app (not another app run with this file)
+    if "lbp_kg" in getattr(worker.wsgi, "extensions", {}):  # the lbp-kg app, not another one run with this file
         start_query_workers(worker.wsgi)
     fast_lane.on_runaway(lambda: os.kill(os.getpid(), signal.SIGTERM))

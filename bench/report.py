@@ -255,6 +255,29 @@ def render_size(size_result: dict) -> str:
     return "\n".join(out)
 
 
+#: the workload the summary compares across servers (the issue's own table)
+SUMMARY_WORKLOAD = "sparql label-lookup"
+
+
+def render_summary(results: dict) -> str:
+    """Render the issue's table for this project: the label lookup on every server, per size."""
+    sizes = results.get("sizes", [])
+    out = ["| label lookup | " + " | ".join(f"{s['size']} req/s | p50" for s in sizes) + " |",
+           "|---|" + "---:|---:|" * len(sizes)]
+    servers = [("Flask hello-world (the floor)", FLOOR_WORKLOAD, FLOOR, False),
+               ("`oxigraph serve`", SUMMARY_WORKLOAD, OXIGRAPH, False),
+               ("lbp-kg, every request evaluated (no-cache)", SUMMARY_WORKLOAD, SERVICE, True),
+               ("lbp-kg, repeated (answer cache)", SUMMARY_WORKLOAD, SERVICE, False),
+               ("rdflib-endpoint", SUMMARY_WORKLOAD, RDFLIB_ENDPOINT, False)]
+    for title, workload, server, fresh in servers:
+        cells = []
+        for size in sizes:
+            rate, p50, _ = _measure_cells(_find(size["rows"], workload, server, fresh))
+            cells += [rate, "-" if p50 == "-" else f"{p50} ms"]
+        out.append(f"| {title} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
 def render_verdicts(results: dict) -> str:
     """Render the targets as a table: target, measured, met."""
     out = ["| target | measured | met |", "|---|---|---|"]
@@ -284,6 +307,10 @@ def render(results: dict) -> str:
         "## Settings",
         "",
         "\n".join(f"- {key}: {value}" for key, value in settings.items()),
+        "",
+        "## Summary",
+        "",
+        render_summary(results),
         "",
         "## Targets",
         "",

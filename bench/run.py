@@ -327,6 +327,8 @@ def main(argv: list[str] | None = None) -> int:
         log(f"error: {err}")
         return 1
     log(f"report written to {args.output}")
+    print(report.render_summary(results))
+    print()
     print(report.render_verdicts(results))
     return 0
 

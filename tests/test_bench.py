@@ -242,3 +242,15 @@ def test_a_target_is_missed_when_one_measured_value_fails_even_if_others_were_no
             {**_row("named b", report.SERVICE, 0.0, fresh=True), "measurement": None, "error": "HTTP 503"}]
     assert _verdict({"sizes": [_size("100k", rows)]}, "100k: named queries and label lookup")["met"] is False
 
+
+
+def test_the_summary_compares_the_label_lookup_on_every_server_as_the_issue_s_table_does():
+    rows = [_row(report.FLOOR_WORKLOAD, report.FLOOR, 4000.0, group="floor"),
+            _row("sparql label-lookup", report.OXIGRAPH, 9000.0, group="sparql", p50=0.5),
+            _row("sparql label-lookup", report.SERVICE, 2500.0, group="sparql", p50=1.5, fresh=True),
+            _row("sparql label-lookup", report.SERVICE, 4200.0, group="sparql", p50=1.0)]
+    summary = report.render_summary({"sizes": [_size("100k", rows)]}).splitlines()
+    assert summary[0] == "| label lookup | 100k req/s | p50 |"
+    assert "| lbp-kg, every request evaluated (no-cache) | 2,500.0 | 1.50 ms |" in summary
+    assert "| lbp-kg, repeated (answer cache) | 4,200.0 | 1.00 ms |" in summary
+    assert "| rdflib-endpoint | - | - |" in summary

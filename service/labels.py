@@ -32,10 +32,13 @@ from service.paths import QUERIES_DIR
 LABELS_QUERY = QUERIES_DIR / "internal" / "labels.rq"
 EXTENSION_KEY = "lbp_kg.labels"
 NAMED_INDIVIDUAL = "http://www.w3.org/2002/07/owl#NamedIndividual"
-LBP = prefixes()["lbp"]
+_KNOWN_PREFIXES = prefixes()
+LBP = _KNOWN_PREFIXES["lbp"]
 
 #: name kinds, in the order ``resolve`` tries them
 NAME_KINDS = ("label", "exact-synonym", "synonym")
+#: the synonym kinds of labels.rq, mapped to one string each (rather than one per row)
+_SYNONYM_KINDS = {kind: kind for kind in NAME_KINDS[1:]}
 #: search ranks, best first; the names are what a result's ``match`` says
 MATCH_RANKS = ("identifier", "exact label", "exact synonym", "synonym", "label prefix", "synonym prefix",
                "label substring", "synonym substring", "word prefixes")
@@ -58,18 +61,22 @@ def compact_iri(iri: str, known: dict[str, str] | None = None) -> str:
     return f"{prefix}:{iri[len(best):]}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entity:
     """One named thing in the graph, as the index knows it."""
 
     iri: str
-    curie: str
     label: str
     #: the asserted class shown to people (a CURIE), e.g. ``lbp:Muscle``
     type: str | None
     type_label: str | None
     #: every class it belongs to, superclasses included (IRIs)
     types: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def curie(self) -> str:
+        """The entity's CURIE (``lbp:gluteus-medius``), or its IRI when no known prefix fits."""
+        return compact_iri(self.iri, _KNOWN_PREFIXES)
 
     def summary(self) -> dict:
         """Describe the entity in an API answer."""
@@ -106,7 +113,7 @@ class AmbiguousEntity(LookupError):
         super().__init__(f"{value!r} names {len(candidates)} entities; give a CURIE or IRI to choose one")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Name:
     key: str
     text: str
@@ -121,51 +128,61 @@ class LabelIndex:
         self._entities = entities
         self._names = names
         self._exact_matches = exact_matches
-        self._by_key: dict[tuple[str, str], list[str]] = {}
+        buckets: dict[str, list[_Name]] = {}
         for name in names:
-            bucket = self._by_key.setdefault((name.kind, name.key), [])
-            if name.iri not in bucket:
-                bucket.append(name.iri)
-        self._keys = sorted({name.key for name in names})
+            buckets.setdefault(name.key, []).append(name)
+        self._by_key = {key: tuple(bucket) for key, bucket in buckets.items()}
+        self._keys = sorted(self._by_key)
 
     # -- building ---------------------------------------------------------------------------
 
     @classmethod
     def from_rows(cls, rows: Iterable[tuple[str, str, str]]) -> "LabelIndex":
-        """Build the index from (entity IRI, kind, value) rows, as labels.rq returns them."""
+        """Build the index from (entity IRI, kind, value) rows, as labels.rq returns them.
+
+        Kinds: the name kinds (``NAME_KINDS``); "exact-match" (the value is an external IRI);
+        "asserted-type" (a class the entity is asserted to be an instance of); "subclass-of" (the
+        entity is a class, the value a direct superclass); "type" (a class it belongs to, taken as
+        is). An entity's types are its asserted types, their superclasses and its "type" values.
+        """
         labels: dict[str, list[str]] = {}
-        asserted: dict[str, set[str]] = {}
-        closure: dict[str, set[str]] = {}
-        exact_matches: dict[str, list[str]] = {}
         synonyms: list[tuple[str, str, str]] = []
+        exact_matches: dict[str, list[str]] = {}
+        asserted: dict[str, set[str]] = {}
+        given: dict[str, set[str]] = {}
+        superclasses: dict[str, set[str]] = {}
         for iri, kind, value in rows:
             if kind == "label":
                 labels.setdefault(iri, []).append(value)
-            elif kind in ("exact-synonym", "synonym"):
-                synonyms.append((iri, kind, value))
+            elif kind in _SYNONYM_KINDS:
+                synonyms.append((iri, _SYNONYM_KINDS[kind], value))
             elif kind == "exact-match":
                 exact_matches.setdefault(value, []).append(iri)
             elif kind == "asserted-type":
                 asserted.setdefault(iri, set()).add(value)
+            elif kind == "subclass-of":
+                superclasses.setdefault(iri, set()).add(value)
             elif kind == "type":
-                closure.setdefault(iri, set()).add(value)
-        first_label = {iri: sorted(values)[0] for iri, values in labels.items()}
-        known = prefixes()
+                given.setdefault(iri, set()).add(value)
+        first_label = {iri: min(values) for iri, values in labels.items()}
+        # entities share their type facts: computed (and kept) once per distinct set of classes
+        facts: dict[tuple[frozenset[str], frozenset[str]], tuple[str | None, str | None, frozenset[str]]] = {}
         entities: dict[str, Entity] = {}
         for iri, label in first_label.items():
-            shown = _shown_type(asserted.get(iri, set()))
-            entities[iri] = Entity(
-                iri=iri,
-                curie=compact_iri(iri, known),
-                label=label,
-                type=compact_iri(shown, known) if shown else None,
-                type_label=first_label.get(shown) if shown else None,
-                types=frozenset(closure.get(iri, set()) | asserted.get(iri, set())),
-            )
-        names = [_Name(normalise(v), v, "label", iri) for iri, values in labels.items() for v in values]
-        names += [_Name(normalise(v), v, kind, iri) for iri, kind, v in synonyms if iri in entities]
+            own, extra = frozenset(asserted.get(iri, ())), frozenset(given.get(iri, ()))
+            shared = facts.get((own, extra))
+            if shared is None:
+                shown = _shown_type(own)
+                shared = facts[(own, extra)] = (
+                    compact_iri(shown, _KNOWN_PREFIXES) if shown else None,
+                    first_label.get(shown) if shown else None,
+                    _with_superclasses(own, superclasses) | extra,
+                )
+            entities[iri] = Entity(iri, label, *shared)
+        names = [_name(v, "label", iri) for iri, values in labels.items() for v in values]
+        names += [_name(v, kind, entities[iri].iri) for iri, kind, v in synonyms if iri in entities]
         names = [name for name in names if name.key]
-        exact_matches = {ext: [i for i in iris if i in entities] for ext, iris in exact_matches.items()}
+        exact_matches = {ext: [entities[i].iri for i in iris if i in entities] for ext, iris in exact_matches.items()}
         return cls(entities, names, exact_matches)
 
     @classmethod
@@ -223,7 +240,8 @@ class LabelIndex:
         return text
 
     def _by_name(self, kind: str, key: str) -> list[Entity]:
-        return [self._entities[iri] for iri in self._by_key.get((kind, key), ())]
+        iris = list(dict.fromkeys(name.iri for name in self._by_key.get(key, ()) if name.kind == kind))
+        return [self._entities[iri] for iri in iris]
 
     def suggest(self, text: str, types: frozenset[str] | None = None, limit: int = 5) -> list[Entity]:
         """Return entities the user may have meant: search hits first, then near spellings."""
@@ -272,7 +290,22 @@ class LabelIndex:
                 for iri, (rank, _, _, matched) in ranked]
 
 
-def _shown_type(asserted: set[str]) -> str | None:
+def _name(text: str, kind: str, iri: str) -> _Name:
+    key = normalise(text)
+    return _Name(text if key == text else key, text, kind, iri)  # most names are their own key: keep one string
+
+
+def _with_superclasses(classes: frozenset[str], superclasses: dict[str, set[str]]) -> frozenset[str]:
+    found, pending = set(classes), list(classes)
+    while pending:
+        for parent in superclasses.get(pending.pop(), ()):
+            if parent not in found:
+                found.add(parent)
+                pending.append(parent)
+    return frozenset(found)
+
+
+def _shown_type(asserted: frozenset[str]) -> str | None:
     # Prefer the project's own classes; owl:NamedIndividual says nothing to a reader.
     candidates = sorted(t for t in asserted if t != NAMED_INDIVIDUAL)
     own = [t for t in candidates if t.startswith(LBP)]

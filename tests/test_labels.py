@@ -57,6 +57,18 @@ def test_types_include_superclasses(index):
     assert LBP + "DysfunctionState" in index.resolve("psoas tightness").types
 
 
+def test_types_follow_the_class_hierarchy_from_the_asserted_types_through_cycles():
+    rows = [(LBP + "x", "label", "x"), (LBP + "x", "asserted-type", LBP + "A"),
+            (LBP + "A", "subclass-of", LBP + "B"), (LBP + "B", "subclass-of", LBP + "C"),
+            (LBP + "C", "subclass-of", LBP + "A")]
+    assert LabelIndex.from_rows(rows).get(LBP + "x").types == {LBP + "A", LBP + "B", LBP + "C"}
+
+
+def test_entities_of_the_same_classes_share_one_set_of_types(index):
+    one, other = index.resolve("psoas major"), index.resolve("gluteus medius")
+    assert one.types is other.types
+
+
 def test_a_misspelling_is_not_found_but_the_intended_entity_is_suggested(index):
     with pytest.raises(EntityNotFound) as caught:
         index.resolve("glutues medius", [MUSCLE])

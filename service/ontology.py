@@ -59,6 +59,17 @@ class Module:
         """Return the module's rdflib Graph: the one already parsed, else a fresh parse (not kept)."""
         return self._graph if self._graph is not None else parse_rdf_file(self.path)
 
+    def as_record(self) -> dict:
+        """Describe the module (not its triples) as JSON-ready values; ``from_record`` reads it back."""
+        return {"iri": self.iri, "path": str(self.path.resolve()), "version": self.version,
+                "is_extension": self.is_extension, "triple_count": self.triple_count}
+
+    @classmethod
+    def from_record(cls, record: dict) -> "Module":
+        """Return the module an ``as_record`` description describes (its graph parsed on first use)."""
+        return cls(iri=record["iri"], path=Path(record["path"]), version=record["version"],
+                   is_extension=record["is_extension"], triple_count=record["triple_count"])
+
     def __repr__(self) -> str:
         return f"Module({self.iri!r}, {self.path.name!r}, version={self.version!r}, extension={self.is_extension})"
 

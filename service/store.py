@@ -23,15 +23,17 @@ Every backend (``OxigraphStore`` here, the default; ``service.backends.rdflib_st
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
 import shutil
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 import pyoxigraph as ox
 
@@ -79,6 +81,28 @@ class QueryDataset:
 def open_snapshot(path: str | os.PathLike) -> ox.Store:
     """Open a snapshot written by ``OxigraphStore.write_snapshot`` for reading only."""
     return ox.Store.read_only(str(path))
+
+
+def snapshot_path(cache_dir: str | os.PathLike, version: str) -> Path:
+    """Return where ``OxigraphStore.write_snapshot`` keeps the snapshot of a graph version."""
+    return Path(cache_dir) / "query-store" / version
+
+
+@contextmanager
+def snapshot_lock(cache_dir: str | os.PathLike, version: str) -> Iterator[None]:
+    """Hold one graph version's snapshot lock: the first process builds it, the others wait for it.
+
+    Without it every gunicorn worker starting on a new version would load, reason over and write
+    the same graph at once, each with a full in-memory copy.
+    """
+    path = snapshot_path(cache_dir, version).with_suffix(".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 _BLANK_SUBJECT = re.compile(rb"^_:(\S+) ")
@@ -263,7 +287,11 @@ class LoadedData:
 
 @dataclass
 class OxigraphStore(GraphNames):
-    """An in-memory Oxigraph store holding one named graph per module (the default backend)."""
+    """An Oxigraph store holding one named graph per module (the default backend).
+
+    In memory, or read-only over its on-disk snapshot (``snapshot``), which every process that
+    opens it shares through the page cache.
+    """
 
     store: ox.Store
     module_graphs: list[str]
@@ -271,6 +299,23 @@ class OxigraphStore(GraphNames):
     has_inferred: bool = False
     triple_count: int = 0
     graph_sizes: dict[str, int] = field(default_factory=dict)
+    #: the snapshot directory ``store`` reads, or None when the store is in memory
+    snapshot: Path | None = None
+
+    @classmethod
+    def from_snapshot(cls, path: str | os.PathLike, *, version: str, module_graphs: Sequence[str],
+                      has_inferred: bool, graph_sizes: dict[str, int]) -> "OxigraphStore":
+        """Open a snapshot read-only; what it holds is described by the caller (nothing is counted)."""
+        _mark_in_use(Path(path))
+        return cls(store=open_snapshot(path), module_graphs=list(module_graphs), version=version,
+                   has_inferred=has_inferred, triple_count=sum(graph_sizes.values()),
+                   graph_sizes=dict(graph_sizes), snapshot=Path(path))
+
+    def on_snapshot(self, cache_dir: str | os.PathLike) -> "OxigraphStore":
+        """Return this store read from its snapshot (written first if need be) instead of memory."""
+        return self.from_snapshot(self.write_snapshot(cache_dir), version=self.version,
+                                  module_graphs=self.module_graphs, has_inferred=self.has_inferred,
+                                  graph_sizes=self.graph_sizes)
 
     @classmethod
     def from_modules(cls, modules: Sequence[Module], inferred: bytes | None = None,
@@ -339,11 +384,15 @@ class OxigraphStore(GraphNames):
 
         Query worker processes open the snapshot read-only instead of loading the data again.
         The copy is built in a temporary directory and renamed into place, so processes racing
-        to write the same version never see a half-written store.
+        to write the same version never see a half-written store. A store read from its
+        snapshot returns that snapshot.
         """
-        root = Path(cache_dir) / "query-store"
-        target = root / self.version
+        if self.snapshot is not None:
+            return self.snapshot
+        target = snapshot_path(cache_dir, self.version)
+        root = target.parent
         if target.is_dir():
+            _mark_in_use(target)
             return target
         root.mkdir(parents=True, exist_ok=True)
         building = Path(tempfile.mkdtemp(prefix=f".{self.version}-", dir=root))
@@ -363,8 +412,24 @@ class OxigraphStore(GraphNames):
         return target
 
 
+def _mark_in_use(snapshot: Path) -> None:
+    """Touch a snapshot being opened: writers of other versions only remove snapshots unused for a day."""
+    try:
+        os.utime(snapshot)
+    except OSError:  # a read-only cache: nothing writes there, so nothing removes it either
+        pass
+
+
 def _remove_stale_snapshots(root: Path, keep: Path) -> None:
+    """Remove what belongs to other versions (snapshots, their lock and description files)."""
     cutoff = time.time() - STALE_SNAPSHOT_SECONDS
     for entry in root.iterdir():
-        if entry != keep and entry.is_dir() and entry.stat().st_mtime < cutoff:
-            shutil.rmtree(entry, ignore_errors=True)
+        try:
+            if entry.name.split(".")[0] == keep.name or entry.stat().st_mtime >= cutoff:
+                continue
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink()
+        except FileNotFoundError:  # another writer removed it first
+            continue

@@ -20,6 +20,7 @@ from collections import OrderedDict
 from typing import Callable, Hashable
 
 from flask import Response, current_app, request
+from werkzeug.http import parse_etags
 
 CACHEABLE_METHODS = ("GET", "HEAD")
 
@@ -30,25 +31,31 @@ def _settings():
 
 def answer_etag(version: str, media_type: str) -> str | None:
     """Return the ETag of this GET request's answer in ``media_type``; None for other methods."""
-    if request.method not in CACHEABLE_METHODS:
+    environ = request.environ  # read once: each access through the request proxy costs
+    if environ["REQUEST_METHOD"] not in CACHEABLE_METHODS:
         return None
     digest = hashlib.sha256("\0".join((
-        version, str(_settings().max_rows), request.path,
-        request.query_string.decode("latin-1"), media_type)).encode("utf-8"))
+        version, str(_settings().max_rows), environ.get("PATH_INFO", ""),
+        environ.get("QUERY_STRING", ""), media_type)).encode("utf-8"))
     return digest.hexdigest()[:24]
 
 
 def _mark(response: Response, etag: str) -> Response:
     max_age = _settings().http_max_age
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = f"public, max-age={max_age}" if max_age > 0 else "no-cache"
-    response.vary.add("Accept")
+    headers = response.headers
+    headers["ETag"] = f'"{etag}"'
+    headers["Cache-Control"] = f"public, max-age={max_age}" if max_age > 0 else "no-cache"
+    if "Vary" not in headers:  # every cacheable answer is negotiated on Accept, and only on it
+        headers["Vary"] = "Accept"
     return response
 
 
 def not_modified(etag: str | None) -> Response | None:
     """Return a bodiless 304 when the client already holds the answer tagged ``etag``."""
-    if etag is None or not request.if_none_match.contains_weak(etag):
+    if etag is None:
+        return None
+    if_none_match = request.environ.get("HTTP_IF_NONE_MATCH")
+    if not if_none_match or not parse_etags(if_none_match).contains_weak(etag):
         return None
     return _mark(Response(status=304), etag)
 

@@ -86,3 +86,14 @@ def _chosen_media_type(accept: str, offered: tuple[str, ...], format_param: str)
         return offered[0]
     # best_match returns the first offered type on a bare */*; that is the default we want
     return parsed.best_match(offered)
+
+
+@lru_cache(maxsize=512)
+def answer_media_types(accept: str | None, format_param: str | None) -> tuple[str | None, str | None]:
+    """Return the media types a query answer would be written in: (for solutions, for graphs).
+
+    Either is None when the request accepts nothing of that kind; a query's kind is only known
+    once it runs, so both are chosen up front.
+    """
+    return (_chosen_media_type(accept or "", SOLUTION_TYPES, format_param or ""),
+            _chosen_media_type(accept or "", GRAPH_TYPES, format_param or ""))

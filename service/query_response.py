@@ -18,7 +18,7 @@ from service.errors import ApiError
 from service.executor import (EndpointFailed, EndpointUnavailable, NotAcceptableResult, QueryEvaluationError,
                               QueryFailed, QueryJob, QuerySyntaxError, QueryTimeout, WorkersBusy)
 from service.knowledge import KnowledgeBase
-from service.negotiation import GRAPH_TYPES, NotAcceptable, SOLUTION_TYPES, choose_media_type
+from service.negotiation import GRAPH_TYPES, SOLUTION_TYPES, answer_media_types
 from service.ontology import prefixes
 from service.query_guard import QueryInspection, QueryRefused, inspect_query
 from service.results import SerializedResult
@@ -76,13 +76,6 @@ def result_cache(kb: KnowledgeBase) -> http_cache.ResultCache:
     return cache
 
 
-def _acceptable(offered: tuple[str, ...]) -> str | None:
-    try:
-        return choose_media_type(request.headers.get("Accept"), offered, request.args.get("format"))
-    except NotAcceptable:
-        return None
-
-
 def _not_acceptable(kind: str) -> ApiError:
     offered = GRAPH_TYPES if kind == "graph" else SOLUTION_TYPES
     what = {"solutions": "SELECT results", "boolean": "ASK results",
@@ -97,12 +90,12 @@ def _substitutions(substitutions: Mapping | None) -> tuple[tuple[str, object], .
                  for var, term in substitutions.items())
 
 
-def _negotiate_types() -> tuple[str | None, str | None]:
-    solutions_type, graph_type = _acceptable(SOLUTION_TYPES), _acceptable(GRAPH_TYPES)
-    if solutions_type is None and graph_type is None:
+def _negotiate_types(environ: dict, args) -> tuple[str | None, str | None]:
+    types = answer_media_types(environ.get("HTTP_ACCEPT"), args.get("format"))
+    if types == (None, None):
         raise ApiError(406, "cannot produce any media type the Accept header (or format=) allows",
                        available=list(SOLUTION_TYPES + GRAPH_TYPES))
-    return solutions_type, graph_type
+    return types
 
 
 def respond_to_query(kb: KnowledgeBase, sparql_text: str, *, substitutions: Mapping | None = None,
@@ -118,12 +111,13 @@ def respond_to_query(kb: KnowledgeBase, sparql_text: str, *, substitutions: Mapp
     If-None-Match gets 304 without running the query. Must be called inside a request (it reads
     Accept and ``?format=``).
     """
+    current = request._get_current_object()  # the request proxy costs on every attribute
     # request.base_url re-encodes the whole URL (~50 us); this is the same IRI for a base
-    base_iri = f"{request.scheme}://{request.host}{request.root_path}{request.path}"
+    base_iri = f"{current.scheme}://{current.host}{current.root_path}{current.path}"
     trusted = cache_key is not None
     if not trusted:  # a client's query is refused (400) before anything else when unsafe
         inspection = _inspect(sparql_text, base_iri)
-    types = _negotiate_types()
+    types = _negotiate_types(current.environ, current.args)
     etag = http_cache.answer_etag(kb.version, "|".join(map(str, types)))
     unchanged = http_cache.not_modified(etag)
     if unchanged is not None:
@@ -140,7 +134,7 @@ def respond_to_query(kb: KnowledgeBase, sparql_text: str, *, substitutions: Mapp
                    default_graph_uris, named_graph_uris, trusted=True)
         return _run(kb, job)
 
-    if wants_fresh_answer(request.environ):  # the client asked for a fresh evaluation (no-cache)
+    if wants_fresh_answer(current.environ):  # the client asked for a fresh evaluation (no-cache)
         result = compute()
         result_cache(kb).put(key, result, len(result.body))
     else:  # single-flight: concurrent requests for the same missing entry run the query once
@@ -194,7 +188,7 @@ def _run(kb: KnowledgeBase, job: QueryJob) -> SerializedResult:
 
 def _response(result: SerializedResult) -> Response:
     response = Response(result.body, mimetype=result.media_type)
-    response.vary.add("Accept")
+    response.headers["Vary"] = "Accept"
     if result.truncated:
         response.headers[TRUNCATED_HEADER] = "true"
     return response

@@ -15,8 +15,8 @@ workers = int(os.environ.get("LBP_KG_WORKERS", "2"))
 
 # gthread: a few threads per worker keep HTTP keep-alive connections open, so a client does not
 # pay a TCP handshake per request (the sync worker closes every connection after one response).
-# Queries are CPU-bound and pyoxigraph holds the GIL while it evaluates, so threads do not add
-# query parallelism within a worker: parallelism comes from the number of workers.
+# pyoxigraph releases the GIL while it evaluates, but each request's Python work holds it, so
+# parallelism comes mostly from the number of workers.
 worker_class = "gthread"
 threads = int(os.environ.get("LBP_KG_THREADS", "4"))
 keepalive = 5

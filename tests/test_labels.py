@@ -1,9 +1,12 @@
 """The label index: one entity per name, CURIE or IRI; helpful errors; ranked search."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from service.labels import AmbiguousEntity, EntityNotFound, LabelIndex, get_label_index, normalise
+from service.labels import (AmbiguousEntity, EntityNotFound, LabelIndex, cached_label_index, get_label_index,
+                            normalise)
 
 LBP = "https://w3id.org/lbp-kg/id/"
 MUSCLE = LBP + "Muscle"
@@ -122,3 +125,28 @@ def test_search_can_be_restricted_to_types_and_limited(index):
 
 def test_search_for_nothing_finds_nothing(index):
     assert index.search("   ") == [] and index.search("zzqqxx") == []
+
+
+def test_an_index_rebuilt_from_its_record_answers_as_the_original(index):
+    copy = LabelIndex.from_record(json.loads(json.dumps(index.to_record())))
+    assert copy.to_record() == index.to_record() and len(copy) == len(index)
+    assert copy.resolve("UBERON:0001298") == index.resolve("UBERON:0001298")
+    assert copy.search("glut med") == index.search("glut med")
+    assert copy.suggest("glutues medius") == index.suggest("glutues medius")
+
+
+def test_the_index_of_a_graph_version_is_built_once_then_read_from_the_cache(kb, tmp_path, monkeypatch):
+    built = cached_label_index(kb.store, tmp_path)
+    assert list(tmp_path.glob(f"query-store/{kb.store.version}.labels-*.json"))
+
+    def must_not_build(*args, **kwargs):
+        raise AssertionError("the index was built again")
+
+    monkeypatch.setattr(LabelIndex, "from_store", must_not_build)
+    assert cached_label_index(kb.store, tmp_path).to_record() == built.to_record()
+
+
+def test_an_index_that_cannot_be_cached_is_still_built(kb, tmp_path):
+    not_a_directory = tmp_path / "file"
+    not_a_directory.write_text("")
+    assert cached_label_index(kb.store, not_a_directory).resolve("gluteus medius").iri == LBP + "gluteus-medius"

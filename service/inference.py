@@ -21,6 +21,7 @@ from typing import Sequence
 import pyoxigraph as ox
 
 from service.paths import QUERIES_DIR
+from service.store import return_freed_memory
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +40,8 @@ class InferenceRule:
 
 @dataclass(frozen=True)
 class Materialisation:
-    """The triples the rules added (none of them asserted), as N-Triples, and how it went."""
+    """How many triples the rules added (none of them asserted), and how it went."""
 
-    ntriples: bytes
     triple_count: int
     rounds: int
     seconds: float
@@ -118,15 +118,22 @@ def materialise_into(store: ox.Store, target: str, key: str, cache_dir: Path | N
     if cache_file is not None and cache_file.is_file():
         before = len(store)
         store.bulk_load(path=cache_file, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
-        return Materialisation(b"", len(store) - before, 0, time.perf_counter() - started, True)
+        return Materialisation(len(store) - before, 0, time.perf_counter() - started, True)
     count, rounds = _closure_into(store, graph, rules)
-    data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
-    if cache_file is not None and b"_:" not in data:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        # write then rename, so a reader never sees half a cache file
-        with tempfile.NamedTemporaryFile(dir=cache_file.parent, delete=False) as handle:
-            handle.write(data)
-        os.replace(handle.name, cache_file)
+    if cache_file is not None:
+        _write_cache(store, graph, cache_file)
+    return_freed_memory()  # the rounds' candidates and joins (hundreds of MiB at 1M triples)
     seconds = time.perf_counter() - started
     log.info("inferred %d triples in %d rounds (%.3f s)", count, rounds, seconds)
-    return Materialisation(data, count, rounds, seconds, False)
+    return Materialisation(count, rounds, seconds, False)
+
+
+def _write_cache(store: ox.Store, graph: ox.NamedNode, cache_file: Path) -> None:
+    data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+    if b"_:" in data:
+        return
+    cache_file.parent.mkdir(parents=True, exist_ok=True)
+    # write then rename, so a reader never sees half a cache file
+    with tempfile.NamedTemporaryFile(dir=cache_file.parent, delete=False) as handle:
+        handle.write(data)
+    os.replace(handle.name, cache_file)

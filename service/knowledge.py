@@ -9,7 +9,6 @@ read-only instead (see ``load_store``).
 """
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import json
 import logging
@@ -30,7 +29,8 @@ from service.config import Settings
 from service.inference import InferenceRule, load_rules, materialise_into
 from service.ontology import Module, extension_files, file_digest, load_modules_into, merge, read_catalog
 from service.paths import CATALOG_FILE, ONTOLOGY_HEADER
-from service.store import INFERRED_GRAPH, LoadedData, OxigraphStore, snapshot_lock, snapshot_path
+from service.store import (INFERRED_GRAPH, LoadedData, OxigraphStore, return_freed_memory, snapshot_lock,
+                           snapshot_path)
 
 log = logging.getLogger(__name__)
 
@@ -131,8 +131,8 @@ def load_store(settings: Settings) -> tuple[list[Module], OxigraphStore]:
         modules, loaded = _load_into_memory(settings, rules, version)
         on_disk = loaded.on_snapshot(settings.cache_dir)
         _write_description(on_disk.snapshot, modules, on_disk)
-        del loaded
-        _return_freed_memory()
+        del loaded  # the in-memory copy: the snapshot answers from now on
+        return_freed_memory()
         return modules, on_disk
 
 
@@ -152,18 +152,6 @@ def _load_into_memory(settings: Settings, rules: list[InferenceRule] | None,
                            version=version, has_inferred=rules is not None, triple_count=len(store),
                            graph_sizes=graph_sizes)
     return modules, loaded
-
-
-def _return_freed_memory() -> None:
-    """Hand the pages of a released store back to the system (1M triples: RSS 930 -> 220 MiB).
-
-    glibc keeps freed heap pages for reuse, so without this the process stays as large as the
-    in-memory store it no longer holds. Elsewhere (no malloc_trim) there is nothing to do.
-    """
-    try:
-        ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 def _description_path(snapshot: Path) -> Path:

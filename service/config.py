@@ -40,7 +40,7 @@ class Settings:
     backend: str = "oxigraph"
     #: With backend "oxigraph": hold the graph in each process's memory (the fastest queries). Off:
     #: every process reads the one on-disk snapshot in cache_dir, shared through the page cache
-    #: (a restart opens it in well under a second; in-process queries run 3-12x slower).
+    #: (a restart opens it without parsing; in-process queries run 3-18x slower).
     store_in_memory: bool = True
     #: With backend "remote": the SPARQL 1.1 query endpoint URL holding the service's graphs
     #: (e.g. http://127.0.0.1:7878/query for ``oxigraph serve``); see docs/deployment.md.

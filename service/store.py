@@ -435,7 +435,10 @@ def _mark_in_use(snapshot: Path) -> None:
 
 
 def _remove_stale_snapshots(root: Path, keep: Path) -> None:
-    """Remove what belongs to other versions (snapshots, their lock and description files)."""
+    """Remove what other versions left unused for a day: snapshots and the files beside them.
+
+    (Their locks, module descriptions and label indexes, all named ``<version>.*``.)
+    """
     cutoff = time.time() - STALE_SNAPSHOT_SECONDS
     for entry in root.iterdir():
         try:

@@ -131,7 +131,7 @@ def run_service(size_result: dict, settings: dict, cache_dir: Path, extension: P
     port = servers.free_port()
     env = {"LBP_KG_EXTENSIONS_DIR": str(extension.parent.resolve()),
            "LBP_KG_CACHE_DIR": str((cache_dir / f"service-cache-{size}").resolve()),
-           **settings["service_env"]}
+           **settings["service_env"], **settings["size_env"].get(size, {})}
     server = servers.start(report.SERVICE, servers.gunicorn_command("service:create_app()", port, settings["workers"]),
                            cache_dir / "logs" / f"lbp-kg-{size}.log", port=port, env=env)
     workloads: list[targets.Workload] = []
@@ -142,6 +142,7 @@ def run_service(size_result: dict, settings: dict, cache_dir: Path, extension: P
         log(f"  lbp-kg answered after {ready:.2f} s (own loadSeconds {health.get('loadSeconds')}, "
             f"{health.get('triples')} triples); all workers idle {settled:.1f} s later")
         info = {"ready_seconds": ready, "load_seconds": health.get("loadSeconds"),
+                "shared_on_disk_store": health.get("store") == "on-disk",
                 "settle_seconds": round(settled, 2), "memory": servers.worker_memory(server)}
         size_result["service_triples"] = health.get("triples")
         size_result["servers"][report.SERVICE] = info
@@ -258,7 +259,7 @@ def run_size(size: str, settings: dict, cache_dir: Path, core_nt: Path, problems
 def run_benchmark(sizes: list[str] = ("10k", "100k", "1m"), *, duration: float = 5.0, skip_peers: bool = False,
                   output: Path | None = DEFAULT_OUTPUT, cache_dir: Path = DEFAULT_CACHE_DIR, seed: int = 0,
                   workers: int = 2, threads: int = 2, connections: int = 8, peers: list[str] = PEERS,
-                  service_env: dict | None = None, peer_max_requests: int = 20, peer_max_seconds: float = 10.0,
+                  service_env: dict | None = None, size_env: dict | None = None, peer_max_requests: int = 20, peer_max_seconds: float = 10.0,
                   peer_timeout: float = 30.0, request_timeout: float = 15.0, load_timeout: float = 900.0) -> dict:
     """Benchmark lbp-kg at each size; write the markdown report (and JSON beside it) to ``output``."""
     cache_dir = Path(cache_dir)
@@ -266,7 +267,8 @@ def run_benchmark(sizes: list[str] = ("10k", "100k", "1m"), *, duration: float =
         generate.parse_size(size)  # refuse a bad size before starting anything
     settings = {"sizes": ",".join(sizes), "duration": duration, "workers": workers, "threads": threads,
                 "connections": connections, "peers": [] if skip_peers else list(peers), "seed": seed,
-                "service_env": dict(service_env or {}), "peer_max_requests": peer_max_requests,
+                "service_env": dict(service_env or {}), "size_env": dict(size_env or {}),
+                "peer_max_requests": peer_max_requests,
                 "peer_max_seconds": peer_max_seconds, "peer_timeout": peer_timeout, "request_timeout": request_timeout,
                 "load_timeout": load_timeout, "gunicorn_config": str(servers.GUNICORN_CONFIG.relative_to(servers.PROJECT_ROOT))}
     results = {"note": NOISY_NOTE, "machine": machine.describe(), "settings": settings, "sizes": [], "problems": []}
@@ -292,6 +294,21 @@ def _env_pair(text: str) -> tuple[str, str]:
     return name, value
 
 
+def _size_env_pair(text: str) -> tuple[str, str, str]:
+    size, sep, pair = text.partition(":")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"expected SIZE:LBP_KG_NAME=value, got {text!r}")
+    generate.parse_size(size)
+    return (size, *_env_pair(pair))
+
+
+def _size_envs(pairs: list[tuple[str, str, str]]) -> dict[str, dict[str, str]]:
+    envs: dict[str, dict[str, str]] = {}
+    for size, name, value in pairs:
+        envs.setdefault(size, {})[name] = value
+    return envs
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line, run the benchmark and print the report's target verdicts."""
     parser = argparse.ArgumentParser(prog="lbp-kg bench", description="Benchmark lbp-kg against a Flask "
@@ -311,6 +328,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--peer-timeout", type=float, default=30.0, help="seconds one rdflib-endpoint request may take")
     parser.add_argument("--service-env", type=_env_pair, action="append", default=[], metavar="LBP_KG_X=value",
                         help="extra service setting, e.g. LBP_KG_REASONING=false (repeatable)")
+    parser.add_argument("--size-env", type=_size_env_pair, action="append", default=[],
+                        metavar="SIZE:LBP_KG_X=value",
+                        help="a service setting for one size only, e.g. 1m:LBP_KG_STORE_IN_MEMORY=false (repeatable)")
     args = parser.parse_args(argv)
     peers = [p for p in args.peers.split(",") if p]
     unknown = set(peers) - set(PEERS)
@@ -321,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
                                 skip_peers=args.skip_peers, output=args.output, cache_dir=args.cache_dir,
                                 seed=args.seed, workers=args.workers, threads=args.threads,
                                 connections=args.connections, peers=peers, service_env=dict(args.service_env),
+                                size_env=_size_envs(args.size_env),
                                 peer_max_requests=args.peer_max_requests, peer_max_seconds=args.peer_max_seconds,
                                 peer_timeout=args.peer_timeout)
     except (ValueError, load.LoadToolMissing, servers.ServerFailed) as err:

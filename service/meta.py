@@ -28,11 +28,19 @@ def health():
         ontologyVersion=kb.ontology_version,
         triples=kb.store.triple_count,
         loadSeconds=round(kb.load_seconds, 3),
+        store=_store_kind(kb),
         modules=[
             {"iri": m.iri, "version": m.version, "file": m.path.name, "extension": m.is_extension}
             for m in kb.modules
         ],
     )
+
+
+def _store_kind(kb) -> str:
+    backend = current_app.extensions["lbp_kg.settings"].backend
+    if backend != "oxigraph":
+        return backend
+    return "on-disk" if getattr(kb.store, "snapshot", None) else "memory"
 
 
 @bp.get("/openapi.json")

@@ -5,6 +5,8 @@ import re
 
 from openapi_spec_validator import validate
 
+from service import create_app
+
 #: routes that serve files rather than API resources
 UNDOCUMENTED = {"/static/<path:filename>", "/assets/<path:name>"}
 
@@ -66,3 +68,9 @@ def test_the_ontology_download_lists_every_module_served_with_its_version(client
     assert listed[0] == "<https://w3id.org/lbp-kg/ontology> 0.1.0"
     assert len(listed) == len(kb.modules)
     assert "<https://w3id.org/lbp-kg/ontology/anatomy> -" in listed
+
+
+def test_health_says_where_the_process_reads_the_graph(client, tmp_path):
+    assert client.get("/health").get_json()["store"] == "memory"
+    shared = create_app({"store_in_memory": False, "cache_dir": str(tmp_path)})
+    assert shared.test_client().get("/health").get_json()["store"] == "on-disk"

@@ -1,8 +1,8 @@
 """Replay repeated GET answers without entering Flask: a small in-process HTTP cache in front of the app.
 
-A WSGI middleware. The answers it keeps are exactly those ``service.http_cache`` marked
-cacheable (status 200 with an ``ETag`` and ``Cache-Control: public``: /sparql GETs, named
-queries, entity descriptions); errors and anything untagged always go to the app. An answer is
+A WSGI middleware. The answers it keeps are exactly those ``service.http_cache.cacheable``
+tagged (status 200, with an ETag: /sparql GETs, named queries, entity descriptions); errors,
+static files and anything else always go to the app. An answer is
 keyed by the graph version and everything it can depend on: path, query string, ``Accept`` (the
 answers ``Vary`` on it), host, scheme and script root (absolute links and the query's base IRI).
 A new graph version (a restart on changed files, or a write) misses every old entry, which then
@@ -21,7 +21,7 @@ from typing import Callable, Iterable
 
 from werkzeug.http import parse_etags
 
-from service.http_cache import ResultCache
+from service.http_cache import TAGGED_ANSWER, ResultCache
 
 #: request headers (as WSGI environ keys) that an answer may depend on besides the graph version
 _KEY_HEADERS = ("PATH_INFO", "QUERY_STRING", "HTTP_ACCEPT", "HTTP_HOST", "SCRIPT_NAME", "wsgi.url_scheme",
@@ -47,13 +47,6 @@ class _Answer:
         self.status, self.headers, self.body = status, headers, body
         self.etag = next(value for name, value in headers if name.lower() == "etag").strip('"')
         self.not_modified_headers = [(n, v) for n, v in headers if n.lower() in _NOT_MODIFIED_HEADERS]
-
-
-def _is_cacheable(status: str, headers: list[tuple[str, str]]) -> bool:
-    if not status.startswith("200"):
-        return False
-    names = {name.lower(): value for name, value in headers}
-    return "etag" in names and "public" in names.get("cache-control", "")
 
 
 class AnswerCache:
@@ -99,7 +92,7 @@ class AnswerCache:
             return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
 
         body = self.app(environ, record)
-        if not keep or not _is_cacheable(seen.get("status", ""), seen.get("headers", ())):
+        if not keep or not environ.get(TAGGED_ANSWER) or not seen.get("status", "").startswith("200"):
             return body
         try:
             data = b"".join(body)

@@ -13,6 +13,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
+from service.backends.bindings import bind_with_values
 from service.ontology import LBP, prefixes
 from service.paths import QUERIES_DIR
 from service.store import OxigraphStore
@@ -100,13 +101,16 @@ def describe_entity(store: OxigraphStore, iri: str) -> Graph:
     graph = Graph()
     for prefix, namespace in prefixes().items():
         graph.bind(prefix, namespace, override=True)
-    bindings = {ox.Variable("entity"): ox.NamedNode(iri)}
-    outgoing = list(store.query(internal_query("describe-outgoing"), substitutions=bindings))
+    # Bound in the text (a VALUES block opening each WHERE), not by substitution: Oxigraph plans
+    # a query before it sees substituted values, and at 1M triples describe-labels then took
+    # 1.6 s instead of 2 ms.
+    bindings = {"entity": ox.NamedNode(iri)}
+    outgoing = list(store.query(bind_with_values(internal_query("describe-outgoing"), bindings)))
     if not outgoing:
         return graph
     for name in DESCRIPTION_QUERIES:
         triples = outgoing if name == "describe-outgoing" else store.query(
-            internal_query(name), substitutions=bindings)
+            bind_with_values(internal_query(name), bindings))
         for triple in triples:
             graph.add((_to_rdflib(triple.subject), _to_rdflib(triple.predicate), _to_rdflib(triple.object)))
     return graph

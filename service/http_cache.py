@@ -23,6 +23,9 @@ from flask import Response, current_app, request
 from werkzeug.http import parse_etags
 
 CACHEABLE_METHODS = ("GET", "HEAD")
+#: WSGI environ key set on a request whose answer was tagged here: service.answer_cache keeps
+#: exactly those answers (not static files, which carry ETags of their own)
+TAGGED_ANSWER = "lbp_kg.tagged_answer"
 
 
 def _settings():
@@ -64,6 +67,7 @@ def cacheable(response: Response, etag: str | None) -> Response:
     """Tag a successful answer with its ETag and Cache-Control (unchanged when ``etag`` is None)."""
     if etag is None or response.status_code != 200:
         return response
+    request.environ[TAGGED_ANSWER] = True
     return _mark(response, etag)
 
 

@@ -13,6 +13,7 @@ from service.query_response import query_executor, result_cache
 COMPENSATORS = "/queries/compensators?muscle=gluteus%20medius"
 SPARQL_GET = "/sparql?query=ASK%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D"
 ENTITY = "/id/psoas-major"
+STATIC_FILE = "graph.js"
 
 
 @pytest.fixture(scope="module")
@@ -195,3 +196,12 @@ def test_an_entry_computed_once_is_then_served_without_computing():
     assert cache.get_or_compute("a", lambda: calls.append(1) or "A", len) == "A"
     assert cache.get_or_compute("a", lambda: calls.append(1) or "B", len) == "A"
     assert calls == [1] and cache.hits == 1
+
+
+def test_the_answer_cache_keeps_only_tagged_answers_not_static_files(client, cache_app):
+    entries = len(answer_cache(cache_app).entries)
+    with client.get("/static/" + STATIC_FILE) as static:
+        assert static.status_code == 200 and static.headers["ETag"]
+    assert len(answer_cache(cache_app).entries) == entries
+    assert client.get(ENTITY, headers={"Accept": "application/n-triples"}).status_code == 200
+    assert len(answer_cache(cache_app).entries) == entries + 1

@@ -60,7 +60,7 @@ class Reloader:
             started = time.perf_counter()
             marker = _marker(self.version_file)
             kb = KnowledgeBase.load(settings)
-            index = labels.LabelIndex.from_store(kb.store)
+            index = labels.cached_label_index(kb.store, settings.cache_dir)  # another worker may have built it
             with self.app.app_context():
                 query_executor(kb).warm_up()
             old = self.app.extensions.get("lbp_kg")

@@ -45,10 +45,12 @@ class Settings:
     #: With backend "remote": the SPARQL 1.1 query endpoint URL holding the service's graphs
     #: (e.g. http://127.0.0.1:7878/query for ``oxigraph serve``); see docs/deployment.md.
     remote_endpoint: str = ""
-    #: Named-query results kept per process (serialised bytes, per graph version; 0 turns it off).
+    #: GET answers (service.answer_cache) and named-query results kept per process, each cache
+    #: per graph version and at most 64 MiB in all (0 turns both off).
     result_cache_entries: int = 512
-    #: Largest single result the named-query cache keeps, in bytes (bigger ones are recomputed).
-    result_cache_max_bytes: int = 1024 * 1024
+    #: Largest single answer or result the caches keep, in bytes (bigger ones are recomputed). A
+    #: whole-pattern answer such as lower-crossed-pattern is 4 MB at 100k triples.
+    result_cache_max_bytes: int = 16 * 1024 * 1024
     #: Seconds clients and proxies may reuse a GET answer of /sparql, /queries/... and /id/...
     #: without asking again (``Cache-Control: public, max-age=...``); 0 sends ``no-cache``.
     #: After that they revalidate with If-None-Match, which costs no query when unchanged.

@@ -12,6 +12,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request, send_file, url_for
 
 from service import labels, named_queries, web_graph
+from service.backends.bindings import bind_with_values
 from service.catalog import Catalog, NamedQuery, Parameter
 from service.errors import ApiError
 from service.paths import PROJECT_ROOT
@@ -149,10 +150,11 @@ def asset(name: str):
 def editor_example(query: NamedQuery, index: labels.LabelIndex) -> dict:
     """Return a catalogue query as an editor tab, its parameters bound to example values.
 
-    The binding is a trailing VALUES clause (valid after any SELECT), so the query text the
-    catalogue serves stays untouched above it and the tab runs as it stands.
+    The values are bound as the rdflib and remote backends bind them: a VALUES block opening the
+    WHERE clause and every subquery that projects the parameter. A trailing VALUES clause would
+    not do: the named queries start from their parameter in a subquery, which it never reaches.
     """
-    bindings = []
+    terms, notes = {}, []
     for param in query.parameters:
         example = example_for(query, param)
         try:
@@ -160,12 +162,11 @@ def editor_example(query: NamedQuery, index: labels.LabelIndex) -> dict:
         except LookupError:
             entity = None
         if entity is not None:
-            bindings.append(f"VALUES ?{param.name} {{ <{entity.iri}> }}  # {entity.label}")
-    text = query.text.rstrip()
-    if bindings:
-        text += "\n\n# The question's parameter, bound to an example: change it and run again.\n"
-        text += "\n".join(bindings) + "\n"
-    return {"name": query.title, "query": text}
+            terms[param.name] = ox.NamedNode(entity.iri)
+            notes.append(f"# ?{param.name} is bound to an example, {entity.label}, in every VALUES block below:\n"
+                         "# change them all to ask about another.\n")
+    text = query.text.rstrip() + "\n"
+    return {"name": query.title, "query": "".join(notes) + bind_with_values(text, terms)}
 
 
 def render_sparql_editor() -> str:

@@ -290,7 +290,7 @@ def test_sparql_editor_examples_bind_their_parameters_and_run(web_app):
     with web_app.test_request_context("/sparql"):
         html = web.render_sparql_editor()
     [example] = [e for e in editor_examples(html) if e["name"] == Catalog.load().get("compensators").title]
-    assert f"VALUES ?muscle {{ <{LBP}gluteus-medius> }}" in example["query"]
+    assert f"VALUES (?muscle) {{ (<{LBP}gluteus-medius>) }}" in example["query"]
     rows = web_app.extensions["lbp_kg"].store.query(example["query"])
     assert "quadratus lumborum" in {row["compensatorLabel"].value for row in rows}
 

@@ -7,7 +7,8 @@ know its modules, version and labels; only query evaluation moves to the endpoin
 Each query is POSTed as a form (``query``, ``default-graph-uri``, ``named-graph-uri``), so the
 dataset is always explicit and never depends on the engine's idea of a default graph: no graphs
 named means every stored graph, both as the default graph and as named graphs. Bound parameters
-become a VALUES block opening the WHERE clause (service.backends.bindings), and the request's
+become VALUES blocks opening the WHERE clause and each subquery that projects them
+(service.backends.bindings), and the request's
 base IRI a BASE declaration. The answer is asked for as SPARQL JSON results or N-Triples and
 parsed as it arrives; it is then written by service.results, so the row cap and the bytes of each
 media type are the same as on every other backend (reading stops at the row cap).

@@ -166,8 +166,10 @@ def verdicts(results: dict) -> list[dict]:
                     "measured": _span(p50s, _ms), "met": _all_below(p50s, MAX_P50_MS_LARGE)})
         service = large.get("servers", {}).get(SERVICE, {})
         ready = service.get("ready_seconds")
-        out.append({"target": f"{LARGE_SIZE}: load < {MAX_LOAD_SECONDS_LARGE:g} s (start to first healthy answer)",
-                    "measured": f"{ready:.1f} s (service's own loadSeconds {service.get('load_seconds')})"
+        first = service.get("first_start_seconds")
+        out.append({"target": f"{LARGE_SIZE}: load < {MAX_LOAD_SECONDS_LARGE:g} s (restart to first healthy answer)",
+                    "measured": f"{ready:.1f} s (service's own loadSeconds {service.get('load_seconds')}"
+                    + (f"; first start with an empty cache {first:.1f} s" if first is not None else "") + ")"
                     if ready is not None else "not measured",
                     "met": None if ready is None else ready < MAX_LOAD_SECONDS_LARGE})
         worst = max_worker_rss(service.get("memory_after") or service.get("memory") or [])
@@ -239,14 +241,15 @@ def render_size(size_result: dict) -> str:
                  *_measure_cells(line["rdflib"]), _ratio_cell(line["rdflib_ratio"], as_multiple=True)]
         out.append("| " + " | ".join(cells) + " |")
     out.append("")
-    out.append("| server | ready (s) | own load (s) | workers | RSS per worker (MiB) | PSS per worker (MiB) |")
-    out.append("|---|---:|---:|---:|---|---|")
+    out.append("| server | first start (s) | ready (s) | own load (s) | workers | RSS per worker (MiB) "
+               "| PSS per worker (MiB) |")
+    out.append("|---|---:|---:|---:|---:|---|---|")
     for name, server in size_result.get("servers", {}).items():
         memory = server.get("memory_after") or server.get("memory") or []
         rss = ", ".join(_num(m.get("tree_rss") or m.get("rss"), 0) for m in memory) or "-"
         pss = ", ".join(_num(m.get("tree_pss") or m.get("pss"), 0) for m in memory) or "-"
-        out.append(f"| {name} | {_num(server.get('ready_seconds'), 2)} | {_num(server.get('load_seconds'), 2)} "
-                   f"| {len(memory) or '-'} | {rss} | {pss} |")
+        out.append(f"| {name} | {_num(server.get('first_start_seconds'), 2)} | {_num(server.get('ready_seconds'), 2)} "
+                   f"| {_num(server.get('load_seconds'), 2)} | {len(memory) or '-'} | {rss} | {pss} |")
     errors = [r for r in rows if r.get("error")]
     if errors:
         out.append("")
@@ -317,6 +320,10 @@ def render(results: dict) -> str:
         render_verdicts(results),
         "",
         "## Throughput and latency",
+        "",
+        "lbp-kg starts once with an empty cache (*first start*: inference, snapshot and label index "
+        "built), answers every workload, and is then restarted (*ready*: what a restart costs once "
+        "those are cached on disk). Memory is read after the load.",
         "",
         "Ratios compare requests per second: *vs floor* and *vs oxigraph* are lbp-kg's share of theirs; "
         "*vs rdflib-endpoint* is how many times faster lbp-kg is. *cold ms* is the first request's "

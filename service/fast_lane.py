@@ -62,15 +62,18 @@ class InProcessLane:
         return key is not None and self._verdicts.get(key) is True
 
     def learn(self, job, cpu_seconds: float) -> None:
-        """Record the CPU time a job of this shape took in a worker (a slow verdict is never undone)."""
+        """Record the CPU time a job of this shape took in a worker.
+
+        Only a quick run admits the shape; a slow one is not held against it, since a worker's
+        first queries read a cold snapshot. (What is slow in process is never admitted again.)
+        """
         key = _shape_key(job)
-        if key is None or job.trusted:
+        if key is None or job.trusted or cpu_seconds > FAST_SECONDS:
             return
         with self._lock:
-            if self._verdicts.get(key) is False:
+            if key in self._verdicts:
                 return
-            self._verdicts[key] = cpu_seconds <= FAST_SECONDS
-            self._verdicts.move_to_end(key)
+            self._verdicts[key] = True
             while len(self._verdicts) > SHAPES_REMEMBERED:
                 self._verdicts.popitem(last=False)
 

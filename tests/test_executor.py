@@ -187,6 +187,15 @@ def test_a_shape_that_was_slow_in_a_worker_stays_in_the_workers(fresh_pool, monk
     assert fresh_pool.lane.stats["in_process"] == 0
 
 
+def test_a_shape_slow_in_a_cold_worker_is_admitted_once_it_runs_quickly_there(fresh_pool, monkeypatch):
+    monkeypatch.setattr("service.fast_lane.FAST_SECONDS", 0.0)  # the first run looks slow
+    fresh_pool.run(lookup("iliacus"))
+    monkeypatch.undo()
+    fresh_pool.run(lookup("iliacus"))  # in a worker again, quickly this time
+    fresh_pool.run(lookup("psoas major"))
+    assert fresh_pool.lane.stats["in_process"] == 1
+
+
 def crowded_store(members: int = 3000) -> OxigraphStore:
     store = ox.Store()
     store.bulk_load("\n".join(f"<https://example.org/m{i}> <https://example.org/in> <https://example.org/C> ."

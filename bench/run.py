@@ -307,6 +307,11 @@ def _env_pair(text: str) -> tuple[str, str]:
     return name, value
 
 
+#: settings for one size unless --size-env is given: at 1M triples every process reads the one
+#: shared on-disk snapshot, as docs/deployment.md recommends for graphs that size
+DEFAULT_SIZE_ENV = {"1m": {"LBP_KG_STORE_IN_MEMORY": "false"}}
+
+
 def _size_env_pair(text: str) -> tuple[str, str, str]:
     size, sep, pair = text.partition(":")
     if not sep:
@@ -343,7 +348,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="extra service setting, e.g. LBP_KG_REASONING=false (repeatable)")
     parser.add_argument("--size-env", type=_size_env_pair, action="append", default=[],
                         metavar="SIZE:LBP_KG_X=value",
-                        help="a service setting for one size only, e.g. 1m:LBP_KG_STORE_IN_MEMORY=false (repeatable)")
+                        help="a service setting for one size only (repeatable); default "
+                        "1m:LBP_KG_STORE_IN_MEMORY=false, the shared on-disk store")
     args = parser.parse_args(argv)
     peers = [p for p in args.peers.split(",") if p]
     unknown = set(peers) - set(PEERS)
@@ -354,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
                                 skip_peers=args.skip_peers, output=args.output, cache_dir=args.cache_dir,
                                 seed=args.seed, workers=args.workers, threads=args.threads,
                                 connections=args.connections, peers=peers, service_env=dict(args.service_env),
-                                size_env=_size_envs(args.size_env),
+                                size_env=_size_envs(args.size_env) if args.size_env else DEFAULT_SIZE_ENV,
                                 peer_max_requests=args.peer_max_requests, peer_max_seconds=args.peer_max_seconds,
                                 peer_timeout=args.peer_timeout)
     except (ValueError, load.LoadToolMissing, servers.ServerFailed) as err:

@@ -19,9 +19,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from werkzeug.http import parse_etags
-
-from service.http_cache import TAGGED_ANSWER, ResultCache
+from service.http_cache import TAGGED_ANSWER, ResultCache, client_holds
 
 #: request headers (as WSGI environ keys) that an answer may depend on besides the graph version
 _KEY_HEADERS = ("PATH_INFO", "QUERY_STRING", "HTTP_ACCEPT", "HTTP_HOST", "SCRIPT_NAME", "wsgi.url_scheme",
@@ -77,8 +75,7 @@ class AnswerCache:
 
     @staticmethod
     def _replay(answer: _Answer, environ: dict, start_response: Callable) -> list[bytes]:
-        if_none_match = environ.get("HTTP_IF_NONE_MATCH")
-        if if_none_match and parse_etags(if_none_match).contains_weak(answer.etag):
+        if client_holds(environ, answer.etag):
             start_response("304 NOT MODIFIED", list(answer.not_modified_headers))
             return []
         start_response(answer.status, list(answer.headers))

@@ -9,15 +9,15 @@ starts a fresh one. Workers start lazily (forkserver: about 15 ms each once the 
 up), so an app that never answers a SPARQL query never starts one.
 
 The hop to a worker costs more than a cheap query (~0.3 ms of pipes, pickling and a colder
-on-disk store), so two kinds of job skip it and run on a small thread pool in this process,
-against the in-memory store (pyoxigraph releases the GIL while it evaluates):
+on-disk store), so two kinds of job skip it and run in the request's own thread, against this
+process's store (service.fast_lane):
 
 - the service's own named queries (``QueryJob.trusted``): their text is ours and each opens
   from its bound parameter, so their cost follows that entity's neighbourhood (see
   queries/README.md);
-- queries whose *shape* (``query_guard.query_shape``: the text without literal values) has
-  already answered in a worker within ``FAST_SECONDS`` on this store. A shape that later runs
-  slower than that in process goes back to the workers for good.
+- queries whose *shape* (``QueryInspection.shape``: the text without its string values) has
+  already answered in a worker within ``fast_lane.FAST_SECONDS`` of CPU time. A shape that later
+  runs slower than that in process goes back to the workers for good.
 
 A job in process runs in the request's thread and cannot be cut off at the deadline: should
 one overrun (a cheap shape with an unlucky value), service.fast_lane's watchdog sends every job
@@ -64,7 +64,7 @@ class QueryJob:
     base_iri: str | None = None
     #: the service's own query (a named query), not a client's: it may run in process
     trusted: bool = False
-    #: the query without its literal values (``query_guard.query_shape``), for the in-process lane
+    #: the query without its string values (``QueryInspection.shape``), for the in-process lane
     shape: str | None = None
 
 

@@ -53,12 +53,15 @@ def _mark(response: Response, etag: str) -> Response:
     return response
 
 
+def client_holds(environ: dict, etag: str) -> bool:
+    """Tell whether the request's If-None-Match names ``etag`` (weakly compared)."""
+    if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+    return bool(if_none_match) and parse_etags(if_none_match).contains_weak(etag)
+
+
 def not_modified(etag: str | None) -> Response | None:
     """Return a bodiless 304 when the client already holds the answer tagged ``etag``."""
-    if etag is None:
-        return None
-    if_none_match = request.environ.get("HTTP_IF_NONE_MATCH")
-    if not if_none_match or not parse_etags(if_none_match).contains_weak(etag):
+    if etag is None or not client_holds(request.environ, etag):
         return None
     return _mark(Response(status=304), etag)
 
@@ -93,13 +96,7 @@ class ResultCache:
     def get(self, key: Hashable):
         """Return the cached value of ``key`` (and mark it recently used), or None."""
         with self._lock:
-            value = self._entries.get(key)
-            if value is None:
-                self.misses += 1
-                return None
-            self._entries.move_to_end(key)
-            self.hits += 1
-            return value
+            return self._hit(key)
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], object], size: Callable[[object], int]):
         """Return the cached value of ``key``, computing it once however many threads ask at the same time.
@@ -108,12 +105,9 @@ class ResultCache:
         share its result (or its exception, which they raise too; nothing is cached then).
         """
         with self._lock:
-            value = self._entries.get(key)
+            value = self._hit(key)
             if value is not None:
-                self._entries.move_to_end(key)
-                self.hits += 1
                 return value
-            self.misses += 1
             flight = self._flights.get(key)
             leader = flight is None
             if leader:
@@ -131,6 +125,16 @@ class ResultCache:
             self._keep(key, value, size(value))
             del self._flights[key]
         flight.succeed(value)
+        return value
+
+    def _hit(self, key: Hashable):
+        # the caller holds the lock
+        value = self._entries.get(key)
+        if value is None:
+            self.misses += 1
+            return None
+        self._entries.move_to_end(key)
+        self.hits += 1
         return value
 
     def put(self, key: Hashable, value, size: int) -> None:

@@ -55,11 +55,11 @@ class QueryInspection:
 
 
 def _tokens(sparql: str) -> list[tuple[str, str]]:
-    return [(m.lastgroup, m.group()) for m in _TOKEN.finditer(sparql)
-            if m.lastgroup not in ("space", "comment", "string")]
+    return _tokens_and_shape(sparql)[0]
 
 
 def _tokens_and_shape(sparql: str) -> tuple[list[tuple[str, str]], str]:
+    """Return the query's tokens (no spaces, comments or strings) and its shape."""
     tokens: list[tuple[str, str]] = []
     shape: list[str] = []
     for match in _TOKEN.finditer(sparql):

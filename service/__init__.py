@@ -41,8 +41,10 @@ def create_app(config: dict | Settings | None = None) -> Flask:
 
 
 def _install_answer_cache(app: Flask, settings: Settings) -> None:
-    """Put the cache of whole GET answers (service.answer_cache) in front of the app."""
+    """Put the cache of whole GET answers (service.answer_cache) in front of the app, with the
+    compression of answers (service.compression) between them, so answers are kept compressed."""
     from service.answer_cache import AnswerCache
+    from service.compression import Compression
     from service.reload import EXTENSION_KEY as RELOADER
 
     def notice_other_writers() -> None:
@@ -50,6 +52,6 @@ def _install_answer_cache(app: Flask, settings: Settings) -> None:
         if reloader is not None:
             reloader.check()
 
-    app.wsgi_app = AnswerCache(app.wsgi_app, version=lambda: app.extensions["lbp_kg"].version,
+    app.wsgi_app = AnswerCache(Compression(app.wsgi_app), version=lambda: app.extensions["lbp_kg"].version,
                                before=notice_other_writers, max_entries=settings.result_cache_entries,
                                max_entry_bytes=settings.result_cache_max_bytes)

@@ -3,8 +3,10 @@
 A WSGI middleware. The answers it keeps are exactly those ``service.http_cache.cacheable``
 tagged (status 200, with an ETag: /sparql GETs, named queries, entity descriptions); errors,
 static files and anything else always go to the app. An answer is
-keyed by the graph version and everything it can depend on: path, query string, ``Accept`` (the
-answers ``Vary`` on it), host, scheme and script root (absolute links and the query's base IRI).
+keyed by the graph version and everything it can depend on: path, query string, ``Accept`` and
+``Accept-Encoding`` (the answers ``Vary`` on them; service.compression sits behind this cache, so
+a compressed answer is kept compressed), host, scheme and script root (absolute links and the
+query's base IRI).
 A new graph version (a restart on changed files, or a write) misses every old entry, which then
 ages out of the bounded LRU.
 
@@ -19,11 +21,13 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
+from werkzeug.http import unquote_etag
+
 from service.http_cache import TAGGED_ANSWER, ResultCache, client_holds
 
 #: request headers (as WSGI environ keys) that an answer may depend on besides the graph version
-_KEY_HEADERS = ("PATH_INFO", "QUERY_STRING", "HTTP_ACCEPT", "HTTP_HOST", "SCRIPT_NAME", "wsgi.url_scheme",
-                "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_PREFIX")
+_KEY_HEADERS = ("PATH_INFO", "QUERY_STRING", "HTTP_ACCEPT", "HTTP_ACCEPT_ENCODING", "HTTP_HOST", "SCRIPT_NAME",
+                "wsgi.url_scheme", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_PREFIX")
 #: answer headers a 304 repeats (RFC 9110 15.4.5, plus CORS so a browser may read it)
 _NOT_MODIFIED_HEADERS = frozenset({"etag", "cache-control", "vary", "access-control-allow-origin",
                                    "access-control-expose-headers"})
@@ -43,7 +47,7 @@ class _Answer:
 
     def __init__(self, status: str, headers: list[tuple[str, str]], body: bytes):
         self.status, self.headers, self.body = status, headers, body
-        self.etag = next(value for name, value in headers if name.lower() == "etag").strip('"')
+        self.etag = unquote_etag(next(value for name, value in headers if name.lower() == "etag"))[0]
         self.not_modified_headers = [(n, v) for n, v in headers if n.lower() in _NOT_MODIFIED_HEADERS]
 
 

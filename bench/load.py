@@ -6,6 +6,7 @@ in the number of requests).
 """
 from __future__ import annotations
 
+import gzip
 import http.client
 import json
 import math
@@ -32,10 +33,11 @@ class Probe:
 
     status: int
     content_type: str
-    bytes: int
+    bytes: int  # as sent (compressed when content_encoding says so)
     seconds: float
     cache_headers: dict
     body_start: str
+    content_encoding: str = ""
 
     @property
     def ok(self) -> bool:
@@ -82,9 +84,11 @@ def probe(url: str, headers: dict[str, str], timeout: float = 60.0) -> Probe:
         connection.close()
     headers = {k.lower(): v for k, v in response.getheaders()}
     cache = {k: headers[k] for k in ("cache-control", "etag", "last-modified", "x-cache", "age") if k in headers}
+    encoding = headers.get("content-encoding", "")
+    text = gzip.decompress(body) if encoding == "gzip" else body
     return Probe(status=response.status, content_type=headers.get("content-type", ""), bytes=len(body),
                  seconds=time.perf_counter() - started, cache_headers=cache,
-                 body_start=body[:300].decode("utf-8", errors="replace"))
+                 body_start=text[:300].decode("utf-8", errors="replace"), content_encoding=encoding)
 
 
 def run_wrk(url: str, headers: dict[str, str], *, duration: float, threads: int = 2, connections: int = 8,

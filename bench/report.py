@@ -132,38 +132,81 @@ def _ms(value: float) -> str:
     return f"{value:.2f} ms"
 
 
+READINGS = {True: "every request evaluated (no-cache)", False: "as served, repeated (answer cache)"}
+
+
+def _ceiling_note(lines: list[dict], rows: list[dict], peer: str, limit: float, as_multiple: bool) -> str:
+    """Say which workloads no Flask app could bring to the limit: the floor's own share of the peer.
+
+    The floor answers without doing any work, so floor / peer is the best ratio to that peer any
+    Flask app can reach on this machine; a workload whose ceiling is under the limit is out of
+    reach here whatever the service does.
+    """
+    floor = rps(_find(rows, FLOOR_WORKLOAD, FLOOR))
+    ceilings = [ratio(floor, rps(l[peer])) for l in lines if l["row"].get("peer_query")]
+    out_of_reach = [c for c in ceilings if c is not None and c < limit]
+    if not out_of_reach:
+        return ""
+    fmt = _times if as_multiple else _pct
+    return (f"out of reach for {len(out_of_reach)} of {len(ceilings)} workloads: on them even the floor "
+            f"(which does no work) reaches only {_span(out_of_reach, fmt)}")
+
+
+def _p99_note(rows: list[dict]) -> str:
+    floor = _find(rows, FLOOR_WORKLOAD, FLOOR)
+    p99 = floor["measurement"]["p99_ms"] if floor and floor.get("measurement") else None
+    return f"the floor's own p99 is {_ms(p99)}" if p99 is not None and p99 >= MAX_P99_MS else ""
+
+
+def _first_targets(size: dict) -> list[dict]:
+    """The issue's first targets at TARGET_SIZE, judged on each reading of "a named query"."""
+    out = []
+    rows = size["rows"]
+    for fresh, reading in READINGS.items():
+        lines = _headline(compare(size), fresh=fresh)
+        peered = [l for l in lines if l["row"].get("peer_query")]
+        checks = [
+            (f"named queries and label lookup, {reading}, >= {_pct(MIN_FLOOR_SHARE)} of the floor's req/s",
+             [l["floor_ratio"] for l in lines], _pct, MIN_FLOOR_SHARE, ""),
+            (f"... {reading}, >= {_pct(MIN_OXIGRAPH_SHARE)} of oxigraph serve's req/s",
+             [l["oxigraph_ratio"] for l in peered], _pct, MIN_OXIGRAPH_SHARE,
+             _ceiling_note(lines, rows, "oxigraph", MIN_OXIGRAPH_SHARE, as_multiple=False)),
+            (f"... {reading}, >= {_times(MIN_RDFLIB_MULTIPLE)} rdflib-endpoint's req/s",
+             [l["rdflib_ratio"] for l in peered], _times, MIN_RDFLIB_MULTIPLE,
+             _ceiling_note(lines, rows, "rdflib", MIN_RDFLIB_MULTIPLE, as_multiple=True)),
+        ]
+        for text, values, fmt, limit, note in checks:
+            out.append({"target": f"{TARGET_SIZE}: {text}", "measured": _span(values, fmt),
+                        "met": _all_at_least(values, limit), "note": note})
+        p99s = [_latency(l, "p99_ms") for l in lines]
+        out.append({"target": f"{TARGET_SIZE}: ... {reading}, p99 < {MAX_P99_MS:g} ms", "measured": _span(p99s, _ms),
+                    "met": _all_below(p99s, MAX_P99_MS), "note": _p99_note(rows)})
+    return out
+
+
 def verdicts(results: dict) -> list[dict]:
-    """Say, for each of the issue's targets, what was measured and whether it is met (None: unknown)."""
+    """Say, for each of the issue's targets, what was measured and whether it is met (None: unknown).
+
+    The first targets speak of "named queries" without saying whether their answers may be
+    cached; they are judged twice, on answers evaluated for every request (no-cache) and on
+    answers as the service serves a repeated request. A ``note`` says when a target is out of
+    reach of any Flask app on this machine (the floor itself misses it).
+    """
     out = []
     mid = _size(results, TARGET_SIZE)
     if mid is None:
         out.append({"target": f"targets at {TARGET_SIZE}", "measured": "size not run", "met": None})
     else:
-        lines = _headline(compare(mid), fresh=True)
-        checks = [
-            (f"named queries and label lookup, every request evaluated (no-cache), "
-             f">= {_pct(MIN_FLOOR_SHARE)} of the floor's req/s",
-             [l["floor_ratio"] for l in lines], _pct, lambda v: _all_at_least(v, MIN_FLOOR_SHARE)),
-            (f"... >= {_pct(MIN_OXIGRAPH_SHARE)} of oxigraph serve's req/s",
-             [l["oxigraph_ratio"] for l in lines if l["row"].get("peer_query")], _pct,
-             lambda v: _all_at_least(v, MIN_OXIGRAPH_SHARE)),
-            (f"... >= {_times(MIN_RDFLIB_MULTIPLE)} rdflib-endpoint's req/s",
-             [l["rdflib_ratio"] for l in lines if l["row"].get("peer_query")], _times,
-             lambda v: _all_at_least(v, MIN_RDFLIB_MULTIPLE)),
-            (f"... p99 < {MAX_P99_MS:g} ms",
-             [_latency(l, "p99_ms") for l in lines], _ms,
-             lambda v: _all_below(v, MAX_P99_MS)),
-        ]
-        for text, values, fmt, judge in checks:
-            out.append({"target": f"{TARGET_SIZE}: {text}", "measured": _span(values, fmt), "met": judge(values)})
+        out += _first_targets(mid)
     large = _size(results, LARGE_SIZE)
     if large is None:
         out.append({"target": f"targets at {LARGE_SIZE}", "measured": "size not run", "met": None})
     else:
-        named = [l for l in compare(large) if l["group"] == "named" and l["fresh"]]
-        p50s = [_latency(l, "p50_ms") for l in named]
-        out.append({"target": f"{LARGE_SIZE}: named query p50 < {MAX_P50_MS_LARGE:g} ms (every request evaluated)",
-                    "measured": _span(p50s, _ms), "met": _all_below(p50s, MAX_P50_MS_LARGE)})
+        for fresh, reading in READINGS.items():
+            named = [l for l in compare(large) if l["group"] == "named" and l["fresh"] == fresh]
+            p50s = [_latency(l, "p50_ms") for l in named]
+            out.append({"target": f"{LARGE_SIZE}: named query p50 < {MAX_P50_MS_LARGE:g} ms, {reading}",
+                        "measured": _span(p50s, _ms), "met": _all_below(p50s, MAX_P50_MS_LARGE)})
         service = large.get("servers", {}).get(SERVICE, {})
         ready = service.get("ready_seconds")
         first = service.get("first_start_seconds")
@@ -282,11 +325,11 @@ def render_summary(results: dict) -> str:
 
 
 def render_verdicts(results: dict) -> str:
-    """Render the targets as a table: target, measured, met."""
-    out = ["| target | measured | met |", "|---|---|---|"]
+    """Render the targets as a table: target, measured, met, and why it is out of reach if it is."""
+    out = ["| target | measured | met | reachable here? |", "|---|---|---|---|"]
     for verdict in verdicts(results):
         met = {True: "yes", False: "**no**", None: "unknown"}[verdict["met"]]
-        out.append(f"| {verdict['target']} | {verdict['measured']} | {met} |")
+        out.append(f"| {verdict['target']} | {verdict['measured']} | {met} | {verdict.get('note') or ''} |")
     return "\n".join(out)
 
 
@@ -331,9 +374,13 @@ def render(results: dict) -> str:
         "the service with its caches warm. Rows marked *no-cache* send `Cache-Control: no-cache`, so "
         "lbp-kg evaluates the query for every request (no answer or result cache; only the query's "
         "parse checks, negotiation and the in-process verdict for its shape are remembered); the "
-        "issue's first targets are judged on those. rdflib-endpoint is measured with a capped Python client "
-        "(few requests, 2 at a time), so its percentiles are rough.",
+        "issue's first targets are judged on those, and again on the repeated rows. rdflib-endpoint is "
+        "measured with a capped Python client (few requests, 2 at a time), so its percentiles are rough.",
     ]
+    if settings.get("accept_encoding"):
+        parts += ["", f"Every request sends `Accept-Encoding: {settings['accept_encoding']}`, as browsers, "
+                  "`fetch` and Python `requests` do; each server answers as it chooses (lbp-kg compresses "
+                  "answers of 1 kB and more, `oxigraph serve` and rdflib-endpoint do not)."]
     for size in results.get("sizes", []):
         parts += ["", render_size(size)]
     if results.get("problems"):

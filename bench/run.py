@@ -58,24 +58,28 @@ def measure(server: servers.RunningServer, workload: targets.Workload, path: str
     """Probe one URL, then load it with wrk (or the capped client); return the report row."""
     url = server.base_url + path
     row = _row(workload, server.name)
+    headers = workload.headers
+    if settings.get("accept_encoding"):  # what clients send: every server may compress, or not
+        headers = {**headers, "Accept-Encoding": settings["accept_encoding"]}
     try:
-        answer = load.probe(url, workload.headers, timeout=settings["request_timeout"])
+        answer = load.probe(url, headers, timeout=settings["request_timeout"])
     except OSError as err:
         row["error"] = f"no answer: {err}"
         log(f"  {server.name} {workload.name}: {row['error']}")
         return row
     row["probe"] = {"status": answer.status, "content_type": answer.content_type, "bytes": answer.bytes,
+                    "content_encoding": answer.content_encoding,
                     "ms": round(answer.seconds * 1000, 2), "cache_headers": answer.cache_headers}
     if not answer.ok:
         row["error"] = f"HTTP {answer.status}: {answer.body_start[:160]!r}"
         log(f"  {server.name} {workload.name}: {row['error']}")
         return row
     if capped:
-        measurement = load.run_capped(url, workload.headers, max_requests=settings["peer_max_requests"],
+        measurement = load.run_capped(url, headers, max_requests=settings["peer_max_requests"],
                                       max_seconds=settings["peer_max_seconds"],
                                       timeout=settings["request_timeout"])
     else:
-        measurement = load.run_wrk(url, workload.headers, duration=settings["duration"],
+        measurement = load.run_wrk(url, headers, duration=settings["duration"],
                                    threads=settings["threads"], connections=settings["connections"],
                                    timeout=settings["request_timeout"])
     row["measurement"] = measurement.as_dict()
@@ -273,13 +277,14 @@ def run_benchmark(sizes: list[str] = ("10k", "100k", "1m"), *, duration: float =
                   output: Path | None = DEFAULT_OUTPUT, cache_dir: Path = DEFAULT_CACHE_DIR, seed: int = 0,
                   workers: int = 2, threads: int = 2, connections: int = 8, peers: list[str] = PEERS,
                   service_env: dict | None = None, size_env: dict | None = None, peer_max_requests: int = 20, peer_max_seconds: float = 10.0,
-                  peer_timeout: float = 30.0, request_timeout: float = 15.0, load_timeout: float = 900.0) -> dict:
+                  peer_timeout: float = 30.0, request_timeout: float = 15.0, load_timeout: float = 900.0,
+                  accept_encoding: str = "gzip") -> dict:
     """Benchmark lbp-kg at each size; write the markdown report (and JSON beside it) to ``output``."""
     cache_dir = Path(cache_dir)
     for size in sizes:
         generate.parse_size(size)  # refuse a bad size before starting anything
     settings = {"sizes": ",".join(sizes), "duration": duration, "workers": workers, "threads": threads,
-                "connections": connections, "peers": [] if skip_peers else list(peers), "seed": seed,
+                "connections": connections, "accept_encoding": accept_encoding, "peers": [] if skip_peers else list(peers), "seed": seed,
                 "service_env": dict(service_env or {}), "size_env": dict(size_env or {}),
                 "peer_max_requests": peer_max_requests,
                 "peer_max_seconds": peer_max_seconds, "peer_timeout": peer_timeout, "request_timeout": request_timeout,
@@ -341,6 +346,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections (default 8)")
+    parser.add_argument("--accept-encoding", default="gzip",
+                        help="Accept-Encoding every request sends, as browsers, fetch and requests do "
+                        "(default gzip; '' asks for uncompressed answers)")
     parser.add_argument("--peer-max-requests", type=int, default=20, help="cap per rdflib-endpoint target")
     parser.add_argument("--peer-max-seconds", type=float, default=10.0, help="time cap per rdflib-endpoint target")
     parser.add_argument("--peer-timeout", type=float, default=30.0, help="seconds one rdflib-endpoint request may take")
@@ -362,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
                                 connections=args.connections, peers=peers, service_env=dict(args.service_env),
                                 size_env=_size_envs(args.size_env) if args.size_env else DEFAULT_SIZE_ENV,
                                 peer_max_requests=args.peer_max_requests, peer_max_seconds=args.peer_max_seconds,
-                                peer_timeout=args.peer_timeout)
+                                peer_timeout=args.peer_timeout, accept_encoding=args.accept_encoding)
     except (ValueError, load.LoadToolMissing, servers.ServerFailed) as err:
         log(f"error: {err}")
         return 1

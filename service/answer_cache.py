@@ -23,7 +23,7 @@ from typing import Callable, Iterable
 
 from werkzeug.http import unquote_etag
 
-from service.http_cache import TAGGED_ANSWER, ResultCache, client_holds
+from service.http_cache import TAGGED_ANSWER, ResultCache, client_holds, read_whole
 
 #: request headers (as WSGI environ keys) that an answer may depend on besides the graph version
 _KEY_HEADERS = ("PATH_INFO", "QUERY_STRING", "HTTP_ACCEPT", "HTTP_ACCEPT_ENCODING", "HTTP_HOST", "SCRIPT_NAME",
@@ -95,10 +95,6 @@ class AnswerCache:
         body = self.app(environ, record)
         if not keep or not environ.get(TAGGED_ANSWER) or not seen.get("status", "").startswith("200"):
             return body
-        try:
-            data = b"".join(body)
-        finally:
-            if hasattr(body, "close"):
-                body.close()
+        data = read_whole(body)
         self.entries.put(key, _Answer(seen["status"], list(seen["headers"]), data), len(data))
         return [data]

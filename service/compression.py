@@ -24,7 +24,7 @@ from typing import Callable, Iterable
 
 from werkzeug.http import parse_accept_header
 
-from service.http_cache import TAGGED_ANSWER
+from service.http_cache import TAGGED_ANSWER, read_whole
 
 #: answers smaller than this go uncompressed: a few hundred bytes saved cost more than they win
 MIN_BYTES = 1024
@@ -94,11 +94,7 @@ class Compression:
                 any(name.lower() == "content-encoding" for name, _ in headers):
             start_response(status, headers)
             return body
-        try:
-            data = b"".join(body)
-        finally:
-            if hasattr(body, "close"):
-                body.close()
+        data = read_whole(body)
         if len(data) < MIN_BYTES:
             start_response(status, headers)
             return [data]

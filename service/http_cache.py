@@ -53,6 +53,15 @@ def _mark(response: Response, etag: str) -> Response:
     return response
 
 
+def read_whole(body) -> bytes:
+    """Return a WSGI answer's body as one bytes object, closing the iterable as WSGI asks."""
+    try:
+        return b"".join(body)
+    finally:
+        if hasattr(body, "close"):
+            body.close()
+
+
 def client_holds(environ: dict, etag: str) -> bool:
     """Tell whether the request's If-None-Match names ``etag`` (weakly compared)."""
     if_none_match = environ.get("HTTP_IF_NONE_MATCH")

@@ -15,6 +15,8 @@ afterwards, so request threads share it freely. Lookups never run SPARQL:
   names containing the query's longest word are ranked (one ``str.find`` pass over every
   normalised name finds them: well under a millisecond per request unless the word is in most
   names) and it returns ``[{id, iri, label, type, typeLabel, matched, match}]``, best first.
+- ``suggest(text, types, limit)`` offers what a value that resolved to nothing may have meant: its
+  search hits, then names spelt nearly like it (see ``SpellingIndex``).
 """
 from __future__ import annotations
 
@@ -23,13 +25,17 @@ import difflib
 import functools
 import gc
 import hashlib
+import heapq
 import itertools
 import json
 import logging
+import math
 import os
 import re
 import tempfile
+import threading
 from array import array
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,7 +169,8 @@ class LabelIndex:
         for name in names:
             buckets.setdefault(name.key, []).append(name)
         self._by_key = {key: tuple(bucket) for key, bucket in buckets.items()}
-        self._keys = sorted(self._by_key)
+        self._spellings: SpellingIndex | None = None
+        self._spellings_lock = threading.Lock()
         # every key on a line of its own: one str.find pass finds the names containing a text
         self._haystack = "\n".join(name.key for name in names)
         self._line_starts = array("q", itertools.accumulate((len(name.key) + 1 for name in names[:-1]), initial=0))
@@ -312,12 +319,20 @@ class LabelIndex:
     def suggest(self, text: str, types: frozenset[str] | None = None, limit: int = 5) -> list[Entity]:
         """Return entities the user may have meant: search hits first, then near spellings."""
         found = [self._entities[hit["iri"]] for hit in self.search(text, limit=limit, types=types)]
-        for key in difflib.get_close_matches(normalise(text), self._keys, n=limit * 2, cutoff=0.75):
+        for key in self.spellings().close_matches(normalise(text), n=limit * 2):
             for kind in NAME_KINDS:
                 for entity in self._by_name(kind, key):
                     if entity.fits(types) and entity not in found:
                         found.append(entity)
         return found[:limit]
+
+    def spellings(self) -> "SpellingIndex":
+        """Return the index of name spellings, built on first use (a second or so at a million triples)."""
+        if self._spellings is None:
+            with self._spellings_lock:
+                if self._spellings is None:
+                    self._spellings = SpellingIndex(self._by_key)
+        return self._spellings
 
     def search(self, q: str, limit: int = 20, types: Iterable[str] | None = None) -> list[dict]:
         """Rank the entities whose identifier or names match ``q``, best first (see module docstring)."""
@@ -364,6 +379,86 @@ class LabelIndex:
             yield self._names[line]
             end = self._haystack.find("\n", at)
             at = -1 if end == -1 else self._haystack.find(text, end + 1)
+
+
+class SpellingIndex:
+    """Find the names spelt nearly like a text, in time bounded however many names there are.
+
+    The names are normalised keys. Each key's trigrams (of the key with a space either side) point
+    back to it. A text's candidates are the keys sharing most of its trigrams, counted over its
+    rarest trigrams only, until ``POSTINGS_READ`` key numbers have been read, and of a length that
+    can reach the cutoff; at most ``MAX_CANDIDATES`` of them are then ranked by ``difflib.SequenceMatcher``, as
+    ``difflib.get_close_matches`` would rank every key. A trigram found in most keys (" synthetic"
+    in a generated graph) says little about which one was meant, and is the one skipped.
+    """
+
+    #: key numbers read from the trigram postings per request, at most
+    POSTINGS_READ = 20_000
+    #: keys whose similarity is computed per request, at most
+    MAX_CANDIDATES = 100
+    #: a text this short can share no trigram with the key it misspells ("tk9" for "t9"), so the
+    #: keys of a length that could match are candidates too
+    SHORT_TEXT = 4
+
+    def __init__(self, keys: Iterable[str]):
+        self.keys = sorted(keys)
+        postings: dict[str, array] = {}
+        by_length: dict[int, array] = {}
+        with _cyclic_gc_paused():
+            for number, key in enumerate(self.keys):
+                for gram in _trigrams(key):
+                    posting = postings.get(gram)
+                    if posting is None:
+                        posting = postings[gram] = array("i")
+                    posting.append(number)
+                if len(key) <= self.SHORT_TEXT * 2:  # as long as a short text's match can be
+                    by_length.setdefault(len(key), array("i")).append(number)
+        self._postings = postings
+        self._short_keys = by_length
+
+    def candidates(self, key: str, cutoff: float = 0.75) -> list[str]:
+        """Return the keys whose similarity to ``key`` is worth computing, most shared trigrams first."""
+        postings = sorted((self._postings[g] for g in _trigrams(key) if g in self._postings), key=len)
+        shared: Counter[int] = Counter()
+        budget = self.POSTINGS_READ
+        for posting in postings:
+            if len(posting) > budget:
+                if not shared:  # every trigram is common: a slice of the rarest is all there is time for
+                    shared.update(posting[:budget])
+                break
+            shared.update(posting)
+            budget -= len(posting)
+        # the ratio is 2 * matches / (both lengths): a key shorter or longer than these cannot reach the cutoff
+        shortest = math.ceil(len(key) * cutoff / (2 - cutoff) - 1e-9)
+        longest = math.floor(len(key) * (2 - cutoff) / cutoff + 1e-9)
+        numbers: Iterable[int] = (number for number, _ in shared.most_common())
+        if len(key) <= self.SHORT_TEXT:
+            numbers = itertools.chain(numbers, *(self._short_keys.get(n, ()) for n in range(shortest, longest + 1)))
+        chosen: dict[int, None] = {}
+        for number in numbers:
+            if shortest <= len(self.keys[number]) <= longest:
+                chosen[number] = None
+                if len(chosen) == self.MAX_CANDIDATES:
+                    break
+        return [self.keys[number] for number in chosen]
+
+    def close_matches(self, key: str, n: int = 10, cutoff: float = 0.75) -> list[str]:
+        """Return up to ``n`` candidate keys at least ``cutoff`` similar to ``key``, most similar first."""
+        matcher = difflib.SequenceMatcher()
+        matcher.set_seq2(key)
+        scored = []
+        for candidate in self.candidates(key, cutoff):
+            matcher.set_seq1(candidate)
+            if matcher.real_quick_ratio() >= cutoff and matcher.quick_ratio() >= cutoff:
+                score = matcher.ratio()
+                if score >= cutoff:
+                    scored.append((score, candidate))
+        return [candidate for _, candidate in heapq.nlargest(n, scored)]
+
+
+def _trigrams(key: str) -> set[str]:
+    padded = f" {key} "
+    return {padded[i:i + 3] for i in range(len(padded) - 2)}
 
 
 def _name(text: str, kind: str, iri: str) -> _Name:

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from service.labels import (AmbiguousEntity, EntityNotFound, LabelIndex, cached_label_index, get_label_index,
-                            normalise)
+from service.labels import (AmbiguousEntity, EntityNotFound, LabelIndex, SpellingIndex, cached_label_index,
+                            get_label_index, normalise)
 
 LBP = "https://w3id.org/lbp-kg/id/"
 MUSCLE = LBP + "Muscle"
@@ -76,6 +77,44 @@ def test_a_misspelling_is_not_found_but_the_intended_entity_is_suggested(index):
     with pytest.raises(EntityNotFound) as caught:
         index.resolve("glutues medius", [MUSCLE])
     assert caught.value.suggestions[0].label == "gluteus medius"
+
+
+@pytest.mark.parametrize(("misspelt", "meant"), [
+    ("gluteus medus", "gluteus medius"), ("psaos major", "psoas major"), ("quadratus lumborm", "quadratus lumborum"),
+    ("piriformus", "piriformis"), ("lower crosed syndrome", "lower crossed syndrome"),
+    ("tk9", "T9 spinal nerve level"),  # a name so short that the misspelling shares no trigram with it
+])
+def test_a_misspelt_name_suggests_the_entity_it_names_first(index, misspelt, meant):
+    assert index.suggest(misspelt)[0].label == meant
+
+
+def test_near_spellings_are_only_suggested_when_of_an_accepted_type(index):
+    assert {e.type for e in index.suggest("quadratus lumborm")} == {"lbp:Muscle", "lbp:OverloadedState"}
+    assert [e.label for e in index.suggest("quadratus lumborm", frozenset({MUSCLE}))] == [
+        "quadratus lumborum", "quadratus femoris"]
+
+
+def test_a_string_like_no_name_suggests_nothing(index):
+    assert index.suggest("xqzvkwpl jjjrrr") == []
+
+
+def test_suggestions_stop_at_the_limit(index):
+    assert len(index.suggest("gluteus medus", limit=2)) == 2
+
+
+def test_the_similarity_of_a_bounded_number_of_names_is_computed_however_many_names_share_its_letters():
+    rows = [(LBP + f"m{n}", "label", f"synthetic muscle {n}") for n in range(20_000)]
+    rows.append((LBP + "gluteus-medius", "label", "gluteus medius"))
+    many = LabelIndex.from_rows(rows)
+    assert len(many.spellings().candidates("synthetic muscle 1234x")) == SpellingIndex.MAX_CANDIDATES
+    assert many.suggest("synthetic muscle 1234x")[0].label == "synthetic muscle 1234"
+    assert many.suggest("glutues medius")[0].label == "gluteus medius"
+
+
+def test_the_spelling_index_is_built_once_however_many_requests_ask_for_it_at_once(twins):
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        built = list(pool.map(lambda _: twins.spellings(), range(32)))
+    assert all(spellings is built[0] for spellings in built)
 
 
 def test_an_entity_of_the_wrong_type_is_not_found_and_the_message_says_what_it_is(index):

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ctypes
 import fcntl
+import gc
 import hashlib
 import os
 import re
@@ -412,6 +413,22 @@ class OxigraphStore(GraphNames):
             shutil.rmtree(building, ignore_errors=True)
         _remove_stale_snapshots(root, keep=target)
         return target
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while an index is built.
+
+    An index is a few hundred thousand small objects and no reference cycles; the collector would
+    walk the growing heap again and again while they are made (half the build time at 1M triples).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def return_freed_memory() -> None:

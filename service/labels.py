@@ -11,10 +11,9 @@ afterwards, so request threads share it freely. Lookups never run SPARQL:
   case-insensitively, with hyphens, underscores and runs of spaces read as one space.
 - ``search(q, limit, types)`` ranks entities for a search box: identifier, exact label, exact
   synonym, other synonym, label prefix, synonym prefix, label substring, synonym substring, all
-  words as word prefixes ("glut med"). Within a rank, shorter names come first. Only the
-  names containing the query's longest word are ranked (one ``str.find`` pass over every
-  normalised name finds them: well under a millisecond per request unless the word is in most
-  names) and it returns ``[{id, iri, label, type, typeLabel, matched, match}]``, best first.
+  words as word prefixes ("glut med"). Within a rank, shorter names come first. It returns
+  ``[{id, iri, label, type, typeLabel, matched, match}]``, best first, and examines at most
+  ``LabelIndex.MAX_EXAMINED`` names however many match (see ``search_candidates``).
 - ``suggest(text, types, limit)`` offers what a value that resolved to nothing may have meant: its
   search hits, then names spelt nearly like it (``service.spelling.SpellingIndex``).
 """
@@ -140,6 +139,10 @@ class _Name:
 class LabelIndex:
     """An in-memory index of every entity's names and types (see the module docstring)."""
 
+    #: names one search examines at most, however many match (the bundled ontology has some 540
+    #: names, so a search of it examines every name that can match)
+    MAX_EXAMINED = 2_000
+
     def __init__(self, entities: dict[str, Entity], names: list[_Name], exact_matches: dict[str, list[str]]):
         self._entities = entities
         self._names = names
@@ -153,6 +156,8 @@ class LabelIndex:
         # every key on a line of its own: one str.find pass finds the names containing a text
         self._haystack = "\n".join(name.key for name in names)
         self._line_starts = array("q", itertools.accumulate((len(name.key) + 1 for name in names[:-1]), initial=0))
+        self._prefix_keys: dict[bool, tuple[list[int], list[list[str]]]] | None = None
+        self._prefix_keys_lock = threading.Lock()
 
     # -- building ---------------------------------------------------------------------------
 
@@ -313,13 +318,33 @@ class LabelIndex:
                     self._spellings = SpellingIndex(self._by_key)
         return self._spellings
 
+    def _keys_by_kind(self) -> dict[bool, tuple[list[int], list[list[str]]]]:
+        """Return the label keys (True) and synonym keys (False) by length, as ``_keys_by_length`` does.
+
+        Built on first use (80 ms and 1 MB at a million triples), so that reading an index stays quick.
+        """
+        if self._prefix_keys is None:
+            with self._prefix_keys_lock:
+                if self._prefix_keys is None:
+                    self._prefix_keys = {
+                        is_label: _keys_by_length(n.key for n in self._names if (n.kind == "label") == is_label)
+                        for is_label in (True, False)}
+        return self._prefix_keys
+
     def search(self, q: str, limit: int = 20, types: Iterable[str] | None = None) -> list[dict]:
-        """Rank the entities whose identifier or names match ``q``, best first (see module docstring)."""
+        """Rank the entities whose identifier or names match ``q``, best first (see module docstring).
+
+        The names are examined in rank order (``search_candidates``), so the ranks stay in order;
+        within a rank the shortest names come first among those examined, which are all the names
+        that match whenever fewer than ``MAX_EXAMINED`` names start with the query or contain its
+        rarest word. It stops as soon as every name still to come ranks below a full page.
+        """
         wanted = frozenset(types) if types else None
         key = normalise(q)
         if not key or limit <= 0:
             return []
         best: dict[str, tuple[int, int, str, str]] = {}
+        placed = [0] * len(MATCH_RANKS)  # how many entities have each rank as their best
 
         def offer(iri: str, rank: int, matched: str) -> None:
             entity = self._entities[iri]
@@ -327,28 +352,55 @@ class LabelIndex:
                 return
             candidate = (rank, len(matched), entity.label.casefold(), matched)
             if iri not in best or candidate < best[iri]:
+                if iri in best:
+                    placed[best[iri][0]] -= 1
+                placed[rank] += 1
                 best[iri] = candidate
 
         for entity in self._by_identifier(q.strip()):
             offer(entity.iri, 0, q.strip())
         words = key.split()
-        # every name a rank below accepts contains the key's longest word
-        for name in self._containing(max(words, key=len)):
-            is_label = name.kind == "label"
-            if name.key == key:
-                rank = 1 if is_label else 2 if name.kind == "exact-synonym" else 3
-            elif name.key.startswith(key):
-                rank = 4 if is_label else 5
-            elif key in name.key:
-                rank = 6 if is_label else 7
-            elif len(words) > 1 and all(any(w.startswith(word) for w in name.key.split()) for word in words):
-                rank = 8
-            else:
+        for name in self._candidates(key, words):
+            rank = _rank(name, key, words)
+            if rank is None:
                 continue
+            if sum(placed[:_STAGE_FLOOR[rank]]) >= limit:
+                break  # this name and every one after it rank below a full page
             offer(name.iri, rank, name.text)
         ranked = sorted(best.items(), key=lambda item: (item[1][:3], item[0]))[:limit]
         return [{**self._entities[iri].summary(), "matched": matched, "match": MATCH_RANKS[rank]}
                 for iri, (rank, _, _, matched) in ranked]
+
+    def search_candidates(self, q: str) -> Iterator[_Name]:
+        """Yield the names ``search`` examines for ``q``, in rank order, ``MAX_EXAMINED`` at most.
+
+        The names equal to the query; then the labels starting with it and then the synonyms
+        starting with it, each shortest first (then in key order); then the names containing its
+        rarest word, in index order: substrings and word prefixes are among them, as each contains
+        every word of the query (names already yielded come again, and count again).
+        """
+        key = normalise(q)
+        return self._candidates(key, key.split()) if key else iter(())
+
+    def _candidates(self, key: str, words: list[str]) -> Iterator[_Name]:
+        in_rank_order = itertools.chain(self._by_key.get(key, ()), self._starting_with(key, is_label=True),
+                                        self._starting_with(key, is_label=False), self._containing_rarest(words))
+        return itertools.islice(in_rank_order, self.MAX_EXAMINED)
+
+    def _starting_with(self, key: str, is_label: bool) -> Iterator[_Name]:
+        """Yield each label (or synonym) longer than ``key`` that starts with it, shortest first."""
+        lengths, keys_of_length = self._keys_by_kind()[is_label]
+        for keys in keys_of_length[bisect.bisect_right(lengths, len(key)):]:
+            at = bisect.bisect_left(keys, key)
+            while at < len(keys) and keys[at].startswith(key):
+                yield from (name for name in self._by_key[keys[at]] if (name.kind == "label") == is_label)
+                at += 1
+
+    def _containing_rarest(self, words: list[str]) -> Iterator[_Name]:
+        """Yield each name containing the rarest of the words (the longest, of equally rare ones)."""
+        # the fewest names to go through; a generator, so that words are only counted when reached
+        rarest = min(dict.fromkeys(words), key=lambda word: (_sampled_count(self._haystack, word), -len(word)))
+        yield from self._containing(rarest)
 
     def _containing(self, text: str) -> Iterator[_Name]:
         """Yield each name whose key contains ``text`` (normalised, so on one line), in index order."""
@@ -358,6 +410,47 @@ class LabelIndex:
             yield self._names[line]
             end = self._haystack.find("\n", at)
             at = -1 if end == -1 else self._haystack.find(text, end + 1)
+
+
+#: for a name of each rank, the best rank a name examined after it can newly earn: the names come
+#: exact names first, then label prefixes, synonym prefixes, substrings and word prefixes
+_STAGE_FLOOR = (0, 1, 1, 1, 4, 5, 6, 6, 6)
+
+
+def _rank(name: _Name, key: str, words: list[str]) -> int | None:
+    """Return the search rank (index in ``MATCH_RANKS``) of a name for the key, None if it does not match."""
+    is_label = name.kind == "label"
+    if name.key == key:
+        return 1 if is_label else 2 if name.kind == "exact-synonym" else 3
+    if name.key.startswith(key):
+        return 4 if is_label else 5
+    if key in name.key:
+        return 6 if is_label else 7
+    if len(words) > 1 and all(any(w.startswith(word) for w in name.key.split()) for word in words):
+        return 8
+    return None
+
+
+#: a word's occurrences are counted in this many evenly spread slices of the haystack, of this many
+#: characters: a fraction of a millisecond however long the haystack is
+_SAMPLES, _SAMPLE_LENGTH = 16, 16_384
+
+
+def _sampled_count(haystack: str, word: str) -> int:
+    """Return how often ``word`` occurs in evenly spread slices of ``haystack`` (all of a short one)."""
+    if len(haystack) <= _SAMPLES * _SAMPLE_LENGTH:
+        return haystack.count(word)
+    step = len(haystack) // _SAMPLES
+    return sum(haystack.count(word, start, start + _SAMPLE_LENGTH) for start in range(0, step * _SAMPLES, step))
+
+
+def _keys_by_length(keys: Iterable[str]) -> tuple[list[int], list[list[str]]]:
+    """Return the distinct lengths of the keys, ascending, and the keys of each length, sorted."""
+    by_length: dict[int, list[str]] = {}
+    for key in sorted(set(keys)):
+        by_length.setdefault(len(key), []).append(key)
+    lengths = sorted(by_length)
+    return lengths, [by_length[length] for length in lengths]
 
 
 def _name(text: str, kind: str, iri: str) -> _Name:

@@ -1,6 +1,9 @@
 """GET /search: labels, synonyms and prefixes, best match first, as [{id, label, type, matched}]."""
 from __future__ import annotations
 
+import pytest
+
+from service.labels import LabelIndex, get_label_index
 from service.search import MAX_LIMIT
 
 LBP = "https://w3id.org/lbp-kg/id/"
@@ -66,3 +69,51 @@ def test_a_bad_limit_or_type_is_400_json_saying_what_to_send(client):
     assert "whole number" in client.get("/search?q=glute&limit=many").json["error"]
     assert client.get("/search?q=glute&limit=0").status_code == 400
     assert "CURIE" in client.get("/search?q=glute&type=Muscle").json["error"]
+
+
+@pytest.fixture(scope="module")
+def crowded():
+    """20,000 names containing "muscle", then the few that start with it, last in the index."""
+    rows = [(LBP + f"m{n}", "label", f"synthetic muscle {n}") for n in range(20_000)]
+    rows += [(LBP + "muscle", "label", "muscle"), (LBP + "back", "label", "muscle of the back"),
+             (LBP + "pain", "label", "muscle pain"), (LBP + "pain", "type", LBP + "Symptom")]
+    return LabelIndex.from_rows(rows)
+
+
+def labels_and_ranks(hits):
+    return [(hit["label"], hit["match"]) for hit in hits]
+
+
+def test_the_bundled_ontology_is_searched_through_every_name_so_its_ranking_is_exact(app):
+    index = get_label_index(app)
+    for q in ("e", "s", "a", "muscle", "glut med"):
+        assert sum(1 for _ in index.search_candidates(q)) < LabelIndex.MAX_EXAMINED
+
+
+def test_a_word_in_every_name_fills_the_page_with_the_best_ranks_from_a_bounded_number_of_names(crowded):
+    assert labels_and_ranks(crowded.search("muscle", limit=5)) == [
+        ("muscle", "exact label"), ("muscle pain", "label prefix"), ("muscle of the back", "label prefix"),
+        ("synthetic muscle 0", "label substring"), ("synthetic muscle 1", "label substring")]
+    assert sum(1 for _ in crowded.search_candidates("muscle")) == LabelIndex.MAX_EXAMINED
+
+
+def test_names_starting_with_the_query_come_shortest_first_however_many_there_are(crowded):
+    assert labels_and_ranks(crowded.search("synthetic", limit=3)) == [
+        ("synthetic muscle 0", "label prefix"), ("synthetic muscle 1", "label prefix"),
+        ("synthetic muscle 2", "label prefix")]
+    assert sum(1 for _ in crowded.search_candidates("synthetic")) == LabelIndex.MAX_EXAMINED
+
+
+def test_a_name_starting_with_the_query_is_found_wherever_it_is_in_a_crowded_index(crowded):
+    assert labels_and_ranks(crowded.search("muscle", types=[LBP + "Symptom"])) == [("muscle pain", "label prefix")]
+
+
+def test_an_exact_name_comes_first_then_the_names_it_begins(crowded):
+    hits = crowded.search("synthetic muscle 1234", limit=4)
+    assert labels_and_ranks(hits) == [("synthetic muscle 1234", "exact label")] + [
+        (f"synthetic muscle 1234{n}", "label prefix") for n in range(3)]
+
+
+def test_words_of_a_query_found_in_no_name_find_nothing_in_a_crowded_index(crowded):
+    assert crowded.search("synthetic muscle 802 overloadd") == []
+    assert sum(1 for _ in crowded.search_candidates("synthetic muscle 802 overloadd")) == 0

@@ -1,6 +1,8 @@
 """GET /search: labels, synonyms and prefixes, best match first, as [{id, label, type, matched}]."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from service.labels import LabelIndex, get_label_index
@@ -117,3 +119,10 @@ def test_an_exact_name_comes_first_then_the_names_it_begins(crowded):
 def test_words_of_a_query_found_in_no_name_find_nothing_in_a_crowded_index(crowded):
     assert crowded.search("synthetic muscle 802 overloadd") == []
     assert sum(1 for _ in crowded.search_candidates("synthetic muscle 802 overloadd")) == 0
+
+
+def test_the_first_searches_of_a_new_index_answer_alike_however_many_ask_at_once():
+    fresh = LabelIndex.from_rows([(LBP + f"m{n}", "label", f"synthetic muscle {n}") for n in range(2_000)])
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda _: fresh.search("synthetic muscle 1"), range(32)))
+    assert all(answer == answers[0] for answer in answers) and len(answers[0]) == 20

@@ -315,3 +315,28 @@ def test_the_probe_records_a_compressed_answer_and_reads_its_start():
         server.server_close()
     assert answer.content_encoding == "gzip"
     assert answer.body_start == '{"head": {"vars": []}}' and answer.bytes < 60
+
+
+def test_an_evaluated_workload_the_engine_alone_answers_too_slowly_is_called_out_of_reach():
+    rows = [_row(report.FLOOR_WORKLOAD, report.FLOOR, 1000.0, group="floor"),
+            _row("named slow", report.SERVICE, 300.0, fresh=True),
+            _row("named slow", report.OXIGRAPH, 400.0),     # the engine alone: 40% of the floor
+            _row("named quick", report.SERVICE, 700.0, fresh=True),
+            _row("named quick", report.OXIGRAPH, 9000.0)]
+    verdict = _verdict({"sizes": [_size("100k", rows)]}, "100k: named queries and label lookup, every request")
+    assert verdict["met"] is False
+    assert verdict["note"] == ("out of reach for 1 of 2 workloads: on them oxigraph serve, the engine alone, "
+                               "reaches only 40% of the floor's rate")
+    assert _verdict({"sizes": [_size("100k", rows)]}, "100k: named queries and label lookup, as served")["note"] == ""
+
+
+def test_the_large_p50_target_notes_queries_the_engine_itself_answers_slowly_or_not_at_all():
+    timed_out = {**_row("named c", report.OXIGRAPH, 0.0), "measurement": None, "error": "no answer: timed out"}
+    refused = {**_row("named d", report.OXIGRAPH, 0.0), "measurement": None, "error": "HTTP 400: headers too large"}
+    rows = [_row("named a", report.SERVICE, 100.0, p50=8.0, fresh=True), _row("named a", report.OXIGRAPH, 900.0, p50=6.0),
+            _row("named b", report.SERVICE, 100.0, p50=3.0, fresh=True), _row("named b", report.OXIGRAPH, 900.0, p50=1.0),
+            _row("named c", report.SERVICE, 100.0, p50=9.0, fresh=True), timed_out,
+            _row("named d", report.SERVICE, 100.0, p50=2.0, fresh=True), refused]
+    verdict = _verdict({"sizes": [_size("1m", rows)]}, "1m: named query p50 < 5 ms, every request evaluated")
+    assert verdict["met"] is False
+    assert verdict["note"].startswith("out of reach for 2 of 3 named queries: oxigraph serve's own p50")

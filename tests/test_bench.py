@@ -340,3 +340,31 @@ def test_the_large_p50_target_notes_queries_the_engine_itself_answers_slowly_or_
     verdict = _verdict({"sizes": [_size("1m", rows)]}, "1m: named query p50 < 5 ms, every request evaluated")
     assert verdict["met"] is False
     assert verdict["note"].startswith("out of reach for 2 of 3 named queries: oxigraph serve's own p50")
+
+
+def test_size_peers_narrow_the_peers_measured_at_one_size_only():
+    from bench import run
+
+    settings = {"peers": ["oxigraph", "rdflib-endpoint"], "size_peers": run.DEFAULT_SIZE_PEERS}
+    assert run.peers_at("1m", settings) == ["oxigraph"]
+    assert run.peers_at("1000000", settings) == ["oxigraph"]  # the same size, spelt as a number
+    assert run.peers_at("100k", settings) == ["oxigraph", "rdflib-endpoint"]
+    assert run.peers_at("1m", {**settings, "peers": []}) == []  # --skip-peers wins
+
+
+@pytest.mark.parametrize("text, expected", [("1m:", ("1m", [])), ("10k:rdflib-endpoint", ("10k", ["rdflib-endpoint"])),
+                                            ("100000:oxigraph,rdflib-endpoint", ("100k", ["oxigraph", "rdflib-endpoint"]))])
+def test_a_size_peers_option_names_a_size_and_its_peers(text, expected):
+    from bench import run
+
+    assert run._size_peers_pair(text) == expected
+
+
+@pytest.mark.parametrize("text", ["oxigraph", "1m:fuseki", "huge:oxigraph"])
+def test_a_size_peers_option_without_a_size_or_with_an_unknown_peer_is_refused(text):
+    import argparse
+
+    from bench import run
+
+    with pytest.raises((argparse.ArgumentTypeError, ValueError)):
+        run._size_peers_pair(text)

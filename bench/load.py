@@ -10,9 +10,11 @@ import gzip
 import http.client
 import json
 import math
+import os
 import shutil
 import statistics
 import subprocess
+import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass
@@ -21,6 +23,8 @@ from urllib.parse import urlsplit
 
 WRK_SCRIPT = Path(__file__).with_name("wrk_report.lua")
 WRK_MARKER = "WRK_JSON "
+#: the environment variable naming a file whose bytes wrk_report.lua POSTs instead of a GET
+WRK_BODY_VARIABLE = "LBP_KG_BENCH_BODY_FILE"
 
 
 class LoadToolMissing(RuntimeError):
@@ -71,13 +75,13 @@ def _require_local(url: str) -> tuple[str, int, str]:
     return parts.hostname, parts.port or 80, path
 
 
-def probe(url: str, headers: dict[str, str], timeout: float = 60.0) -> Probe:
-    """Make one GET request with ``headers`` and describe the answer."""
+def probe(url: str, headers: dict[str, str], timeout: float = 60.0, body: bytes | None = None) -> Probe:
+    """Make one request with ``headers`` (a GET, or a POST of ``body``) and describe the answer."""
     host, port, path = _require_local(url)
     connection = http.client.HTTPConnection(host, port, timeout=timeout)
     started = time.perf_counter()
     try:
-        connection.request("GET", path, headers=headers)
+        connection.request("GET" if body is None else "POST", path, body=body, headers=headers)
         response = connection.getresponse()
         body = response.read()
     finally:
@@ -92,8 +96,12 @@ def probe(url: str, headers: dict[str, str], timeout: float = 60.0) -> Probe:
 
 
 def run_wrk(url: str, headers: dict[str, str], *, duration: float, threads: int = 2, connections: int = 8,
-            timeout: float = 5.0) -> Measurement:
-    """Run wrk against one URL (sending ``headers``) for ``duration`` seconds and read its JSON summary."""
+            timeout: float = 5.0, body: bytes | None = None) -> Measurement:
+    """Run wrk against one URL (sending ``headers``) for ``duration`` seconds and read its JSON summary.
+
+    With ``body``, every request is a POST of those bytes (bench/wrk_report.lua reads them from
+    the file named by WRK_BODY_VARIABLE), for queries too long for a GET URL.
+    """
     _require_local(url)
     wrk = shutil.which("wrk")
     if wrk is None:
@@ -101,7 +109,19 @@ def run_wrk(url: str, headers: dict[str, str], *, duration: float, threads: int 
     command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s",
                f"--timeout={max(1, round(timeout))}s", "--latency", "-s", str(WRK_SCRIPT),
                *(arg for name, value in headers.items() for arg in ("-H", f"{name}: {value}")), url]
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=duration + timeout + 30)
+    environment = dict(os.environ)
+    environment.pop(WRK_BODY_VARIABLE, None)
+    body_file = None
+    if body is not None:
+        with tempfile.NamedTemporaryFile(prefix="lbp-kg-bench-body-", delete=False) as handle:
+            handle.write(body)
+        body_file = environment[WRK_BODY_VARIABLE] = handle.name
+    try:
+        completed = subprocess.run(command, capture_output=True, text=True, timeout=duration + timeout + 30,
+                                   env=environment)
+    finally:
+        if body_file is not None:
+            os.unlink(body_file)
     summary = next((json.loads(line[len(WRK_MARKER):]) for line in completed.stdout.splitlines()
                     if line.startswith(WRK_MARKER)), None)
     if completed.returncode != 0 or summary is None:
@@ -124,8 +144,9 @@ def percentile(samples: list[float], fraction: float) -> float:
 
 
 def run_capped(url: str, headers: dict[str, str], *, max_requests: int, max_seconds: float, concurrency: int = 2,
-               timeout: float = 60.0) -> Measurement:
-    """Send at most ``max_requests`` GETs from ``concurrency`` threads, stopping after ``max_seconds``.
+               timeout: float = 60.0, body: bytes | None = None) -> Measurement:
+    """Send at most ``max_requests`` GETs (POSTs of ``body``, if given) from ``concurrency`` threads,
+    stopping after ``max_seconds``.
 
     For servers so slow that wrk's fixed duration would collect a handful of timeouts: every
     request here runs to completion (up to ``timeout``) and counts.
@@ -149,7 +170,7 @@ def run_capped(url: str, headers: dict[str, str], *, max_requests: int, max_seco
                     issued += 1
                 began = time.perf_counter()
                 try:
-                    connection.request("GET", path, headers=headers)
+                    connection.request("GET" if body is None else "POST", path, body=body, headers=headers)
                     response = connection.getresponse()
                     response.read()
                     failed = response.status != 200

@@ -1,4 +1,14 @@
 -- Print wrk's summary as one JSON line (latencies in microseconds) for bench/load.py to read.
+-- When LBP_KG_BENCH_BODY_FILE names a file, every request POSTs its bytes (a query too long for a
+-- GET URL); bench/load.py sets the Content-Type header.
+local body_file = os.getenv("LBP_KG_BENCH_BODY_FILE")
+if body_file then
+  local handle = assert(io.open(body_file, "rb"))
+  wrk.method = "POST"
+  wrk.body = handle:read("*a")
+  handle:close()
+end
+
 done = function(summary, latency, requests)
   local errors = summary.errors
   io.write(string.format(

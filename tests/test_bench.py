@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import gzip
 import http.server
+import os
+import shutil
 import threading
+import types
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -368,3 +371,78 @@ def test_a_size_peers_option_without_a_size_or_with_an_unknown_peer_is_refused(t
 
     with pytest.raises((argparse.ArgumentTypeError, ValueError)):
         run._size_peers_pair(text)
+
+
+class _RecordingServer:
+    """A loopback HTTP/1.1 server that answers 200 and records each request's method, type and body."""
+
+    def __init__(self):
+        seen = self.seen = []
+
+        class Recording(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                seen.append((self.command, self.headers.get("Content-Type"), self.rfile.read(length)))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recording)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/query"
+
+    def __enter__(self):
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_probe_and_a_capped_run_given_a_body_post_it():
+    form = b"query=" + b"ASK%20%7B%7D" * 1000  # a 12 kB query: too long for a peer's GET URL
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    with _RecordingServer() as server:
+        assert load.probe(server.url, headers, body=form).ok
+        measurement = load.run_capped(server.url, headers, max_requests=3, max_seconds=5, body=form)
+    assert measurement.requests == 3 and measurement.errors == 0
+    assert server.seen == [("POST", "application/x-www-form-urlencoded", form)] * 4
+
+
+@pytest.mark.skipif(not shutil.which("wrk"), reason="wrk is not installed (apt-get install wrk; make bench does)")
+def test_wrk_given_a_body_posts_it_on_every_request():
+    form = b"query=" + b"ASK%20%7B%7D" * 1000
+    with _RecordingServer() as server:
+        measurement = load.run_wrk(server.url, {"Content-Type": "application/x-www-form-urlencoded"}, duration=1,
+                                   threads=1, connections=1, body=form)
+    assert measurement.requests > 0 and measurement.errors == 0
+    assert {entry for entry in server.seen} == {("POST", "application/x-www-form-urlencoded", form)}
+    assert load.WRK_BODY_VARIABLE not in os.environ  # the body file is wrk's alone, and gone afterwards
+
+
+def test_peers_get_a_query_too_long_for_a_url_as_a_post(monkeypatch):
+    from bench import run
+
+    calls = []
+    monkeypatch.setattr(run, "measure", lambda server, workload, path, **kw: calls.append((path, kw.get("form"))) or
+                        {"error": None, "measurement": {"errors": 0}})
+    monkeypatch.setattr(run.servers, "start", lambda *a, **kw: types.SimpleNamespace(ready_seconds=0.1))
+    monkeypatch.setattr(run.servers, "wait_until_ready", lambda *a, **kw: None)
+    monkeypatch.setattr(run.servers, "stop", lambda *a, **kw: None)
+    monkeypatch.setattr(run.servers, "worker_memory", lambda *a, **kw: [])
+    workloads = [targets.Workload("named short", "named", "/q/short", "application/json", sparql="ASK {}"),
+                 targets.Workload("named long", "named", "/q/long", "application/json", sparql="ASK {}" + " " * 9000)]
+    run.serve_peer("oxigraph", ["oxigraph"], "/query", "/query", Path("/dev/null"), workloads,
+                   {"peer_timeout": 1, "load_timeout": 1}, capped=False, port=1)
+    (short_path, short_form), (long_path, long_form) = calls
+    assert short_path == "/query?query=ASK%20%7B%7D" and short_form is None
+    assert long_path == "/query" and long_form.startswith("query=ASK%20%7B%7D%20%20")

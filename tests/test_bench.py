@@ -446,3 +446,56 @@ def test_peers_get_a_query_too_long_for_a_url_as_a_post(monkeypatch):
     (short_path, short_form), (long_path, long_form) = calls
     assert short_path == "/query?query=ASK%20%7B%7D" and short_form is None
     assert long_path == "/query" and long_form.startswith("query=ASK%20%7B%7D%20%20")
+
+
+def test_a_miss_is_within_reach_only_where_neither_the_floor_nor_the_engine_alone_misses_too():
+    rows = [_row(report.FLOOR_WORKLOAD, report.FLOOR, 1000.0, group="floor"),
+            _row("named engine-bound", report.SERVICE, 300.0, fresh=True),
+            _row("named engine-bound", report.OXIGRAPH, 400.0),   # the engine alone: 40% of the floor
+            _row("named ours", report.SERVICE, 500.0, fresh=True),
+            _row("named ours", report.OXIGRAPH, 9000.0),          # the engine alone is fast: our miss
+            _row("named fine", report.SERVICE, 700.0, fresh=True),
+            _row("named fine", report.OXIGRAPH, 9000.0)]
+    verdict = _verdict({"sizes": [_size("100k", rows)]}, "100k: named queries and label lookup, every request")
+    assert verdict["met"] is False and verdict["missed_within_reach"] == ["named ours"]
+    rows[3]["measurement"]["requests_per_second"] = 650.0
+    verdict = _verdict({"sizes": [_size("100k", rows)]}, "100k: named queries and label lookup, every request")
+    assert verdict["met"] is False and verdict["missed_within_reach"] == []
+    table = report.render_verdicts({"sizes": [_size("100k", rows)]})
+    assert "| **no** | out of reach for 1 of 3 workloads: on them oxigraph serve, the engine alone, reaches only 40% " \
+           "of the floor's rate | none |" in table
+
+
+def test_no_p99_miss_is_within_reach_when_the_floor_s_own_p99_misses_the_target():
+    rows = [_row(report.FLOOR_WORKLOAD, report.FLOOR, 1000.0, group="floor", p99=4.0),
+            _row("named a", report.SERVICE, 700.0, p99=6.0),
+            _row("named a", report.OXIGRAPH, 9000.0, p99=1.0)]
+    target = "100k: ... as served, repeated (answer cache), p99"
+    assert _verdict({"sizes": [_size("100k", rows)]}, target)["missed_within_reach"] == ["named a"]
+    rows[0]["measurement"]["p99_ms"] = 7.0
+    assert _verdict({"sizes": [_size("100k", rows)]}, target)["missed_within_reach"] == []
+
+
+def test_an_rdflib_endpoint_that_never_answered_bounds_the_multiple_from_below():
+    timed_out = {**_row("named slow", report.RDFLIB_ENDPOINT, 0.0), "measurement": None, "error": "no answer: timed out"}
+    rows = [_row(report.FLOOR_WORKLOAD, report.FLOOR, 1000.0, group="floor"),
+            _row("named slow", report.SERVICE, 200.0, fresh=True), timed_out,
+            _row("named slow", report.OXIGRAPH, 400.0)]
+    # nothing back from one request in 30 s, 2 in flight at most: under 1/15 req/s, so 200 req/s is > 3,000x
+    assert report.rate_bound(timed_out, 30.0) == pytest.approx(2 / 30)
+    results = {"settings": {"peer_timeout": 30.0}, "sizes": [_size("100k", rows)]}
+    verdict = _verdict(results, "100k: ... every request evaluated (no-cache), >= 1,000x")
+    assert verdict["met"] is True
+    assert verdict["measured"] == "3,000x (1 of them lower bounds: rdflib-endpoint gave no answer within its time limit)"
+    # a bound below the target says nothing: the multiple is unknown, not missed
+    results["settings"]["peer_timeout"] = 5.0
+    verdict = _verdict(results, "100k: ... every request evaluated (no-cache), >= 1,000x")
+    assert verdict["met"] is None and verdict["missed_within_reach"] == []
+    assert report.rate_bound(_row("named a", report.RDFLIB_ENDPOINT, 3.0), 30.0) is None  # it has a rate
+
+
+def test_the_repeated_share_target_names_every_query_that_misses_it():
+    rows = [_row(report.FLOOR_WORKLOAD, report.FLOOR, 1000.0, group="floor"),
+            _row("named big", report.SERVICE, 240.0), _row("named small", report.SERVICE, 2000.0)]
+    verdict = _verdict({"sizes": [_size("100k", rows)]}, "100k: a repeated named query")
+    assert verdict["met"] is False and verdict["missed_within_reach"] == ["named big"]

@@ -21,7 +21,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from bench import generate, load, machine, report, servers, targets
+from bench import generate, load, machine, named_queries, report, servers, targets
 
 PEERS = (report.OXIGRAPH, report.RDFLIB_ENDPOINT)
 DEFAULT_OUTPUT = Path("bench/RESULTS.md")
@@ -275,6 +275,8 @@ def run_size(size: str, settings: dict, cache_dir: Path, core_nt: Path, problems
     run_floor(result, settings, cache_dir)
     log(f"{size}: lbp-kg")
     workloads = run_service(result, settings, cache_dir, extension, core_nt, problems)
+    log(f"{size}: each named query's own cost, in this process (no server running)")
+    result["engine_ms"] = named_queries.engine_costs(workloads, triples, cache_dir)
     data = [core_nt, extension]
     for peer in peers_at(size, settings):
         log(f"{size}: {peer}")

@@ -53,6 +53,9 @@ class Workload:
     #: sent with ``Cache-Control: no-cache``: lbp-kg evaluates every request instead of replaying
     #: a cached answer (peers cache nothing, so they run each workload once, without it)
     fresh: bool = False
+    #: a named workload's query name and its parameters' IRIs (what lbp-kg binds by substitution)
+    query: str | None = None
+    bindings: tuple[tuple[str, str], ...] = ()
 
     @property
     def headers(self) -> dict[str, str]:
@@ -158,5 +161,6 @@ def named_query_workloads(catalogue: list[dict], queries_dir: Path, resolver: Te
             sparql = bind_with_values(read_query(source), {k: ox.NamedNode(v) for k, v in bindings.items()})
         label = name + "".join(f" ({k}={v})" for k, v in params.items())
         workloads.append(Workload(name=f"named {label}", group="named", path=path,
-                                  accept=JSON_ANSWER, sparql=sparql))
+                                  accept=JSON_ANSWER, sparql=sparql, query=name,
+                                  bindings=tuple(sorted(bindings.items())) if len(bindings) == len(params) else ()))
     return workloads, problems

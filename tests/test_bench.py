@@ -499,3 +499,40 @@ def test_the_repeated_share_target_names_every_query_that_misses_it():
             _row("named big", report.SERVICE, 240.0), _row("named small", report.SERVICE, 2000.0)]
     verdict = _verdict({"sizes": [_size("100k", rows)]}, "100k: a repeated named query")
     assert verdict["met"] is False and verdict["missed_within_reach"] == ["named big"]
+
+
+def test_the_cost_ceiling_adds_the_query_s_own_cpu_to_the_floor_s_cost_per_request():
+    # 1,000 req/s on 2 cores: 2 ms of CPU per floor request; a 2 ms query halves the best rate
+    assert report.cost_ceiling("named a", 1000.0, 2, {"named a": 2.0}) == pytest.approx(0.5)
+    assert report.cost_ceiling("named b", 1000.0, 2, {"named a": 2.0}) is None  # not timed
+    assert report.cost_ceiling("named a", None, 2, {"named a": 2.0}) is None
+
+
+def test_an_evaluated_query_whose_own_cost_rules_out_the_floor_target_is_out_of_reach_not_missed():
+    rows = [_row(report.FLOOR_WORKLOAD, report.FLOOR, 1000.0, group="floor"),
+            _row("named dear", report.SERVICE, 300.0, fresh=True),
+            _row("named dear", report.OXIGRAPH, 9000.0),   # oxigraph serve is fast: the engine alone allows it
+            _row("named cheap", report.SERVICE, 500.0, fresh=True),
+            _row("named cheap", report.OXIGRAPH, 9000.0)]
+    size = {**_size("100k", rows), "engine_ms": {"named dear": 2.0, "named cheap": 0.1}}
+    results = {"machine": {"nproc": 2}, "sizes": [size]}
+    verdict = _verdict(results, "100k: named queries and label lookup, every request")
+    assert verdict["missed_within_reach"] == ["named cheap"]  # its ceiling is 95%: the rest is lbp-kg's own work
+    assert verdict["note"] == ("out of reach for 1 of 2 workloads: the floor's request plus the query's own "
+                               "evaluation in process leaves at most 50% of the floor's rate")
+    assert "Each named query's own evaluation in process" in report.render_size(size)
+
+
+def test_engine_costs_time_each_named_workload_with_its_bindings_over_the_ontology(tmp_path: Path):
+    from bench import named_queries
+
+    gluteus = "https://w3id.org/lbp-kg/id/gluteus-medius"
+    workloads = [targets.Workload("named actions (muscle=gluteus medius)", "named", "/queries/actions", "application/json",
+                                  query="actions", bindings=(("muscle", gluteus),)),
+                 targets.Workload("named actions (muscle=gluteus medius)", "named", "/queries/actions", "application/json",
+                                  query="actions", bindings=(("muscle", gluteus),), fresh=True),  # same query: once
+                 targets.Workload("named unresolved", "named", "/queries/actions", "application/json", query="actions"),
+                 targets.Workload("sparql label-lookup", "sparql", "/sparql", "application/json")]
+    costs = named_queries.engine_costs(workloads, 0, tmp_path, runs=3)
+    assert list(costs) == ["named actions (muscle=gluteus medius)"]
+    assert 0 < costs["named actions (muscle=gluteus medius)"] < 1000

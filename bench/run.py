@@ -102,20 +102,26 @@ def _get_json(url: str, timeout: float = 10.0) -> dict:
         return json.load(response)
 
 
+#: the floors, each served under the same gunicorn settings: (server, workload, WSGI app)
+FLOORS = ((report.FLOOR, report.FLOOR_WORKLOAD, "bench.hello:create_app()"),
+          (report.BARE_FLOOR, report.BARE_FLOOR_WORKLOAD, "bench.hello:bare_app"))
+
+
 def run_floor(size_result: dict, settings: dict, cache_dir: Path) -> None:
-    """Measure the Flask hello-world app under the same gunicorn settings."""
-    port = servers.free_port()
-    server = servers.start(report.FLOOR, servers.gunicorn_command("bench.hello:create_app()", port, settings["workers"]),
-                           cache_dir / "logs" / f"floor-{size_result['size']}.log", port=port)
-    try:
-        servers.wait_until_ready(server, "/health", timeout=60)
-        servers.wait_until_idle(server, timeout=30)
-        workload = targets.Workload(name=report.FLOOR_WORKLOAD, group="floor", path="/hello", accept="application/json")
-        size_result["rows"].append(measure(server, workload, "/hello", settings=settings))
-        size_result["servers"][report.FLOOR] = {"ready_seconds": server.ready_seconds,
-                                               "memory_after": servers.worker_memory(server)}
-    finally:
-        servers.stop(server)
+    """Measure the Flask hello-world app, then the bare WSGI app, under the same gunicorn settings."""
+    for name, workload_name, app in FLOORS:
+        port = servers.free_port()
+        server = servers.start(name, servers.gunicorn_command(app, port, settings["workers"]),
+                               cache_dir / "logs" / f"{name}-{size_result['size']}.log", port=port)
+        try:
+            servers.wait_until_ready(server, "/health", timeout=60)
+            servers.wait_until_idle(server, timeout=30)
+            workload = targets.Workload(name=workload_name, group="floor", path="/hello", accept="application/json")
+            size_result["rows"].append(measure(server, workload, "/hello", settings=settings))
+            size_result["servers"][name] = {"ready_seconds": server.ready_seconds,
+                                            "memory_after": servers.worker_memory(server)}
+        finally:
+            servers.stop(server)
 
 
 def service_workloads(base_url: str, core_nt: Path, problems: list[str]) -> list[targets.Workload]:

@@ -75,13 +75,17 @@ def _require_local(url: str) -> tuple[str, int, str]:
     return parts.hostname, parts.port or 80, path
 
 
+def _method(body: bytes | None) -> str:
+    return "GET" if body is None else "POST"
+
+
 def probe(url: str, headers: dict[str, str], timeout: float = 60.0, body: bytes | None = None) -> Probe:
     """Make one request with ``headers`` (a GET, or a POST of ``body``) and describe the answer."""
     host, port, path = _require_local(url)
     connection = http.client.HTTPConnection(host, port, timeout=timeout)
     started = time.perf_counter()
     try:
-        connection.request("GET" if body is None else "POST", path, body=body, headers=headers)
+        connection.request(_method(body), path, body=body, headers=headers)
         response = connection.getresponse()
         body = response.read()
     finally:
@@ -170,7 +174,7 @@ def run_capped(url: str, headers: dict[str, str], *, max_requests: int, max_seco
                     issued += 1
                 began = time.perf_counter()
                 try:
-                    connection.request("GET" if body is None else "POST", path, body=body, headers=headers)
+                    connection.request(_method(body), path, body=body, headers=headers)
                     response = connection.getresponse()
                     response.read()
                     failed = response.status != 200

@@ -121,12 +121,20 @@ def _judge(values: list[float | None], passes) -> bool | None:
     return True
 
 
+def _at_least(limit: float):
+    return lambda v: v >= limit
+
+
+def _below(limit: float):
+    return lambda v: v < limit
+
+
 def _all_at_least(values: list[float | None], limit: float) -> bool | None:
-    return _judge(values, lambda v: v >= limit)
+    return _judge(values, _at_least(limit))
 
 
 def _all_below(values: list[float | None], limit: float) -> bool | None:
-    return _judge(values, lambda v: v < limit)
+    return _judge(values, _below(limit))
 
 
 def _latency(line: dict, key: str) -> float | None:
@@ -265,14 +273,6 @@ def _peer_latency(row: dict | None, key: str) -> float | None:
     return float("inf") if "timed out" in (row.get("error") or "") else None
 
 
-def _at_least(limit: float):
-    return lambda v: v >= limit
-
-
-def _below(limit: float):
-    return lambda v: v < limit
-
-
 def _rdflib_multiple(line: dict) -> float | None:
     """The multiple of rdflib-endpoint's rate, or the bound on it when that already meets the target."""
     if line["rdflib_ratio"] is not None:
@@ -323,22 +323,24 @@ def _first_targets(size: dict, peer_timeout: float | None = None, cores: int | N
               or below(cost_ceiling(l["workload"], floor, cores, engine_ms), MIN_FLOOR_SHARE))
              if fresh else (lambda l: False),
              "; ".join(filter(None, [_engine_note(lines, floor, MIN_FLOOR_SHARE),
-                                     _cost_note(lines, floor, cores, engine_ms, MIN_FLOOR_SHARE)])) if fresh else ""),
+                                     _cost_note(lines, floor, cores, engine_ms, MIN_FLOOR_SHARE)])) if fresh else "",
+             ""),
             (f"... {reading}, >= {_pct(MIN_OXIGRAPH_SHARE)} of oxigraph serve's req/s",
              peered, lambda l: l["oxigraph_ratio"], _pct, MIN_OXIGRAPH_SHARE,
              lambda l: below(floor_multiple(l, "oxigraph"), MIN_OXIGRAPH_SHARE)
              or (fresh and below(ratio(best_rate(l), rps(l["oxigraph"])), MIN_OXIGRAPH_SHARE)),
-             _ceiling_note(lines, ceiling, "oxigraph", MIN_OXIGRAPH_SHARE, as_multiple=False, which=which)),
+             _ceiling_note(lines, ceiling, "oxigraph", MIN_OXIGRAPH_SHARE, as_multiple=False, which=which), ""),
             (f"... {reading}, >= {_times(MIN_RDFLIB_MULTIPLE)} rdflib-endpoint's req/s",
              peered, _rdflib_multiple, _times, MIN_RDFLIB_MULTIPLE,
              lambda l: below(floor_multiple(l, "rdflib"), MIN_RDFLIB_MULTIPLE)
              or (fresh and (below(ratio(rps(l["oxigraph"]), rps(l["rdflib"])), MIN_RDFLIB_MULTIPLE)
                             or below(ratio(best_rate(l), rps(l["rdflib"])), MIN_RDFLIB_MULTIPLE))),
-             _ceiling_note(lines, ceiling, "rdflib", MIN_RDFLIB_MULTIPLE, as_multiple=True, which=which)),
+             _ceiling_note(lines, ceiling, "rdflib", MIN_RDFLIB_MULTIPLE, as_multiple=True, which=which),
+             _bounds_note(peered)),
         ]
-        for text, judged, value, fmt, limit, out_of_reach, note in checks:
+        for text, judged, value, fmt, limit, out_of_reach, note, measured_note in checks:
             values = [value(l) for l in judged]
-            measured = _span(values, fmt) + (_bounds_note(judged) if value is _rdflib_multiple else "")
+            measured = _span(values, fmt) + measured_note
             out.append({"target": f"{TARGET_SIZE}: {text}", "measured": measured,
                         "met": _all_at_least(values, limit), "note": note,
                         "missed_within_reach": _misses_within_reach(judged, value, _at_least(limit), out_of_reach)})

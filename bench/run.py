@@ -361,15 +361,20 @@ def _size_env_pair(text: str) -> tuple[str, str, str]:
     return (size, *_env_pair(pair))
 
 
+def _peer_list(text: str) -> list[str]:
+    """Read a comma-separated list of peers; refuse a name that is not one of PEERS."""
+    peers = [name for name in text.split(",") if name]
+    unknown = sorted(set(peers) - set(PEERS))
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown peers {unknown}; known: {', '.join(PEERS)}")
+    return peers
+
+
 def _size_peers_pair(text: str) -> tuple[str, list[str]]:
     size, sep, names = text.partition(":")
     if not sep:
         raise argparse.ArgumentTypeError(f"expected SIZE:PEER[,PEER], got {text!r}")
-    peers = [name for name in names.split(",") if name]
-    unknown = sorted(set(peers) - set(PEERS))
-    if unknown:
-        raise argparse.ArgumentTypeError(f"unknown peers {unknown}; known: {', '.join(PEERS)}")
-    return generate.size_name(generate.parse_size(size)), peers
+    return generate.size_name(generate.parse_size(size)), _peer_list(names)
 
 
 def _size_envs(pairs: list[tuple[str, str, str]]) -> dict[str, dict[str, str]]:
@@ -386,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10k,100k,1m", help="synthetic extension sizes (default 10k,100k,1m)")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds of wrk load per target (default 5)")
     parser.add_argument("--skip-peers", action="store_true", help="measure only the floor and lbp-kg")
-    parser.add_argument("--peers", default=",".join(PEERS), help="peers to compare with (default: both)")
+    parser.add_argument("--peers", type=_peer_list, default=list(PEERS), help="peers to compare with (default: both)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="markdown report (JSON goes beside it)")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR, help="generated data, logs (var/bench)")
     parser.add_argument("--seed", type=int, default=0, help="generator seed (default 0)")
@@ -410,15 +415,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="the peers measured at one size (repeatable; empty after the colon: none); "
                         "default 1m:oxigraph, since rdflib-endpoint times out on most queries at 1M")
     args = parser.parse_args(argv)
-    peers = [p for p in args.peers.split(",") if p]
-    unknown = set(peers) - set(PEERS)
-    if unknown:
-        parser.error(f"unknown peers {sorted(unknown)}; known: {', '.join(PEERS)}")
     try:
         results = run_benchmark([s for s in args.sizes.split(",") if s], duration=args.duration,
                                 skip_peers=args.skip_peers, output=args.output, cache_dir=args.cache_dir,
                                 seed=args.seed, workers=args.workers, threads=args.threads,
-                                connections=args.connections, peers=peers, service_env=dict(args.service_env),
+                                connections=args.connections, peers=args.peers, service_env=dict(args.service_env),
                                 size_env=_size_envs(args.size_env) if args.size_env else DEFAULT_SIZE_ENV,
                                 size_peers=dict(args.size_peers) if args.size_peers else DEFAULT_SIZE_PEERS,
                                 peer_max_requests=args.peer_max_requests, peer_max_seconds=args.peer_max_seconds,

@@ -5,7 +5,6 @@ passes this file too). Every value can be overridden on the command line or thro
 ``LBP_KG_BIND``, ``LBP_KG_WORKERS``, ``LBP_KG_THREADS`` and ``LBP_KG_PRELOAD`` variables.
 """
 import os
-import signal
 
 # Loopback by default: put a reverse proxy (TLS, caching, rate limits) in front for the world.
 bind = os.environ.get("LBP_KG_BIND", "127.0.0.1:5000")
@@ -49,16 +48,9 @@ control_socket_disable = True
 
 
 def post_worker_init(worker):
-    """Start this worker's query processes, and restart it if a query thread runs away.
-
-    Query processes start in the background (the first client query does not wait ~1 s for the
-    fork server). A query thread that runs on past its deadline (see service.fast_lane) cannot be
-    stopped from Python; a graceful restart of this one worker (the others keep serving,
-    in-flight requests get up to graceful_timeout) frees its core.
-    """
-    from service import fast_lane
+    """Start this worker's query processes in the background, so the first client query does not
+    wait ~1 s for the fork server."""
     from service.serving import start_query_workers
 
     if "lbp_kg" in getattr(worker.wsgi, "extensions", {}):  # the lbp-kg app, not another one run with this file
         start_query_workers(worker.wsgi)
-    fast_lane.on_runaway(lambda: os.kill(os.getpid(), signal.SIGTERM))

@@ -32,6 +32,13 @@ class Settings:
     max_body_bytes: int = 2 * 1024 * 1024
     #: Query worker processes (each can be killed at the deadline without harming the server).
     query_workers: int = 2
+    #: Heap each sandboxed worker (query, validation, update) may use, in MiB; past it the task
+    #: fails in that worker alone (service.sandbox). 0 leaves it unlimited.
+    worker_memory_mb: int = 1024
+    #: Seconds one POST /validate may take (parsing and SHACL) before its worker is killed (503).
+    validation_timeout: float = 30.0
+    #: Validation worker processes; each holds a parsed copy of the ontology and the shapes.
+    validation_workers: int = 1
     #: Answer over asserted plus inferred triples (reasoning at load, cached on disk).
     reasoning: bool = True
     #: Where queries are evaluated: "oxigraph" (embedded, the default; queries run in killable

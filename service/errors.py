@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify
+from urllib.parse import parse_qsl
+
+from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -39,8 +41,27 @@ def _unexpected_error(error: Exception):
     return response
 
 
+def refuse_undecodable_query_string() -> None:
+    """Answer 400 when the query string does not percent-decode to UTF-8 (Werkzeug would replace
+    the bytes silently, and the request would run with a value the client never sent)."""
+    raw = request.query_string.decode("latin-1")
+    if "%" not in raw:
+        return
+    try:
+        parse_qsl(raw, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        for pair in raw.split("&"):
+            name = pair.split("=", 1)[0]
+            try:
+                parse_qsl(pair, keep_blank_values=True, encoding="utf-8", errors="strict")
+            except UnicodeDecodeError:
+                raise ApiError(400, f"the query string parameter {name!r} is not valid UTF-8 once "
+                                    "percent-decoded; percent-encode its value as UTF-8") from None
+
+
 def init_app(app: Flask) -> None:
-    """Register the JSON error handlers."""
+    """Register the JSON error handlers, and refuse query strings that are not UTF-8."""
+    app.before_request(refuse_undecodable_query_string)
     app.register_error_handler(ApiError, lambda e: e.to_response())
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)

@@ -1,46 +1,28 @@
-"""Run SPARQL queries within a time limit: in process when known to be cheap, else in killable workers.
+"""Run SPARQL queries within limits: client queries in killable, network-locked workers; ours in process.
 
-Neither pyoxigraph nor a Python thread can be interrupted, so a query that may overrun its
-deadline runs in a process of its own. Each worker opens the same read-only on-disk snapshot of
-the store (written once per store version under the cache directory), forbids itself network
-sockets, then answers jobs from a pipe: it evaluates the query AND serialises the result (row
-cap included), sending back bytes. At the deadline the parent kills the worker; the next query
-starts a fresh one. Workers start lazily (forkserver: about 15 ms each once the fork server is
-up), so an app that never answers a SPARQL query never starts one.
+A client's query (``/sparql``) is untrusted text: it is evaluated only in a worker process of a
+``service.sandbox.SandboxPool``, off the network, with its heap and CPU capped, and killed at the
+deadline. Each worker opens the same read-only on-disk snapshot of the store (written once per
+store version under the cache directory) and evaluates the query AND serialises its result (row
+cap included), sending back bytes.
 
-The hop to a worker costs more than a cheap query (~0.3 ms of pipes, pickling and a colder
-on-disk store), so two kinds of job skip it and run in the request's own thread, against this
-process's store (service.fast_lane):
-
-- the service's own named queries (``QueryJob.trusted``): their text is ours and each opens
-  from its bound parameter, so their cost follows that entity's neighbourhood (see
-  queries/README.md);
-- queries whose *shape* (``QueryInspection.shape``: the text without its string values) has
-  already answered in a worker within ``fast_lane.FAST_SECONDS`` of CPU time. A shape that later
-  runs slower than that in process goes back to the workers for good.
-
-A job in process runs in the request's thread and cannot be cut off at the deadline: should
-one overrun (a cheap shape with an unlucky value), service.fast_lane's watchdog sends every job
-to the killable workers until it ends, and restarts the worker if it runs on much longer.
+The service's own named queries (``QueryJob.trusted``) run in the request's thread against this
+process's store: their text is ours, each opens from its bound parameter so its cost follows that
+entity's neighbourhood (queries/README.md), and the hop to a worker would cost more than most of
+them. No client text ever takes that path, whatever it looks like: guessing which client queries
+are cheap is how a cheap-looking query once stalled the service.
 """
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import os
 import re
-import threading
-import time
-import weakref
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from service.fast_lane import InProcessLane
-from service.query_guard import forbid_network
 from service.results import ResultNotAcceptable, SerializedResult, serialize_query_result
+from service.sandbox import SandboxBusy, SandboxCrashed, SandboxExhausted, SandboxPool, SandboxTimeout
 from service.store import OxigraphStore, QueryDataset, open_snapshot
 
 log = logging.getLogger(__name__)
@@ -62,10 +44,8 @@ class QueryJob:
     graph_type: str | None = "text/turtle"
     #: resolves relative IRIs in the query (the protocol allows the endpoint's own URL)
     base_iri: str | None = None
-    #: the service's own query (a named query), not a client's: it may run in process
+    #: the service's own query (a named query), not a client's: it runs in process
     trusted: bool = False
-    #: the query without its string values (``QueryInspection.shape``), for the in-process lane
-    shape: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,13 +60,37 @@ class QueryError(Exception):
 
 
 class QuerySyntaxError(QueryError):
-    """The query does not parse; ``line`` and ``column`` locate the error when known."""
+    """The query does not parse; ``line`` and ``column`` locate the error when known.
 
-    def __init__(self, message: str):
-        super().__init__(message)
+    The parser's own message lists every character class it would have accepted; the message kept
+    here names the place, what stands there, and the few tokens that could come next.
+    """
+
+    def __init__(self, message: str, text: str | None = None):
         match = _POSITION.search(message)
         self.line = int(match.group(1)) if match else None
         self.column = int(match.group(2)) if match else None
+        super().__init__(readable_syntax_error(message, text, self.line, self.column))
+
+
+#: an expected token in the parser's message is quoted ("{", "WHERE"); character ranges are not
+_EXPECTED_TOKEN = re.compile(r'"((?:[^"\\]|\\.)+)"')
+_MOST_EXPECTED_SHOWN = 8
+
+
+def readable_syntax_error(message: str, text: str | None, line: int | None, column: int | None) -> str:
+    """Say where the query stops parsing, what stands there, and what could come instead."""
+    if line is None:
+        return message.split("\n", 1)[0][:200]
+    said = f"syntax error at line {line}, column {column}"
+    if text is not None:
+        lines = text.splitlines() or [""]
+        rest = lines[line - 1][column - 1:] if line <= len(lines) else ""
+        said += f", near {rest[:30]!r}" if rest.strip() else ", at the end of the line"
+    expected = list(dict.fromkeys(_EXPECTED_TOKEN.findall(message)))
+    if expected and len(expected) <= _MOST_EXPECTED_SHOWN:
+        said += "; expected " + " or ".join(expected)
+    return said + " (check the braces, the dots between patterns and the keywords' spelling)"
 
 
 class QueryTimeout(QueryError):
@@ -95,6 +99,13 @@ class QueryTimeout(QueryError):
     def __init__(self, seconds: float):
         super().__init__(f"query exceeded the {seconds:g} s time limit; simplify it or add LIMIT")
         self.seconds = seconds
+
+
+class QueryTooCostly(QueryError):
+    """The query needed more memory or CPU time than a query worker may use."""
+
+    def __init__(self, reason: str):
+        super().__init__(f"the query was stopped: {reason}; simplify it or add LIMIT")
 
 
 class WorkersBusy(QueryError):
@@ -143,7 +154,7 @@ def execute_job(store: ox.Store, job: QueryJob, max_rows: int,
         return serialize_query_result(result, solutions_type=job.solutions_type,
                                       graph_type=job.graph_type, max_rows=max_rows, prefixes=prefixes)
     except SyntaxError as err:
-        return _Failure("syntax", str(err))
+        return _Failure("syntax", str(err), job.sparql)
     except ResultNotAcceptable as err:
         return _Failure("not_acceptable", str(err), err.kind)
     except OSError as err:
@@ -152,52 +163,20 @@ def execute_job(store: ox.Store, job: QueryJob, max_rows: int,
         return _Failure("evaluation", f"{type(err).__name__}: {err}")
 
 
-def _worker_main(conn: Connection, snapshot: str, max_rows: int, prefixes: dict[str, str]) -> None:
-    sandboxed = forbid_network()
-    store = open_snapshot(snapshot)
-    conn.send(("ready", sandboxed))
-    while True:
-        try:
-            job = conn.recv()
-        except (EOFError, OSError):
-            return  # the parent went away
-        if job is None:
-            return
-        started = time.thread_time()
-        outcome = execute_job(store, job, max_rows, prefixes)
-        conn.send((outcome, time.thread_time() - started))  # with its CPU time, for the fast lane
+def open_query_store(snapshot: str, max_rows: int, prefixes: dict[str, str]) -> tuple:
+    """Set up a query worker: open the store's snapshot (run once in each new worker)."""
+    return open_snapshot(snapshot), max_rows, prefixes
 
 
-def _start_context():
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        # the fork server imports these once; every worker forked from it starts warm
-        context.set_forkserver_preload(["service.executor"])
-        return context
-    return multiprocessing.get_context("spawn")
+def answer_query_job(state: tuple, job: QueryJob) -> SerializedResult | _Failure:
+    """Answer one job in a query worker."""
+    store, max_rows, prefixes = state
+    return execute_job(store, job, max_rows, prefixes)
 
-
-@dataclass
-class _Worker:
-    process: multiprocessing.process.BaseProcess
-    conn: Connection
-    sandboxed: bool
-
-    def stop(self) -> None:
-        """Kill the process at once (it may be stuck in a query) and reap it."""
-        if self.process._parent_pid != os.getpid():
-            return  # inherited through a fork: the process that started it owns it
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join(timeout=5)
-        self.conn.close()
-
-
-# --- the pool ---------------------------------------------------------------------------------
 
 @dataclass
 class QueryExecutor:
-    """A small pool of query worker processes over one store, with a per-query time limit."""
+    """Answers query jobs over one store: trusted ones in process, client ones in sandboxed workers."""
 
     store: OxigraphStore
     cache_dir: str
@@ -205,173 +184,57 @@ class QueryExecutor:
     max_rows: int = 10000
     workers: int = 2
     prefixes: dict[str, str] = field(default_factory=dict)
+    memory_mb: int | None = 1024
 
     def __post_init__(self):
-        self._lock = threading.Condition()
-        self._idle: list[_Worker] = []
-        self._live = 0
         self._snapshot: Path | None = None
-        self._owner_pid = os.getpid()
-        self._closed = False
-        self._warming = False
-        self._finalizer = weakref.finalize(self, _stop_all, self._idle)
-        self.stats = {"started": 0, "killed": 0, "last_start_seconds": 0.0}
-        self.lane = InProcessLane(self._execute_here, self.timeout)
+        #: how many trusted (named) queries ran in this process
+        self.runs_in_process = 0
+        self.pool = SandboxPool("query", open_query_store, self._setup_args, answer_query_job,
+                                timeout=self.timeout, workers=self.workers, memory_mb=self.memory_mb,
+                                preload=("service.executor",))
 
-    def _execute_here(self, job: QueryJob) -> SerializedResult | _Failure:
-        return execute_job(self.store.store, job, self.max_rows, self.prefixes)
+    def _setup_args(self) -> tuple:
+        if self._snapshot is None:
+            self._snapshot = self.store.write_snapshot(self.cache_dir)
+        return str(self._snapshot), self.max_rows, self.prefixes
 
     def run(self, job: QueryJob) -> SerializedResult:
-        """Run a job in process or in a worker and return its serialised result, or raise a QueryError."""
-        if self.lane.admits(job):
-            return _result_of(self.lane.run(job))
-        return _result_of(self._run_in_worker(job))
-
-    def _run_in_worker(self, job: QueryJob) -> SerializedResult | _Failure:
-        worker = self._acquire(time.monotonic() + self.timeout)
-        # the clock starts when the query does: starting a worker is not the query's fault
-        deadline = time.monotonic() + self.timeout
+        """Return the job's serialised result, or raise a QueryError."""
+        if job.trusted:
+            self.runs_in_process += 1
+            return _result_of(execute_job(self.store.store, job, self.max_rows, self.prefixes))
         try:
-            worker.conn.send(job)
-            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
-                log.warning("query overran %.1f s; killing worker %s", self.timeout, worker.process.pid)
-                self._discard(worker)
-                self.stats["killed"] += 1
-                raise QueryTimeout(self.timeout)
-            outcome, cpu_seconds = worker.conn.recv()
-        except (EOFError, OSError) as err:
-            self._discard(worker)
-            raise QueryFailed(f"the query worker died while answering ({err or 'no reply'}); "
-                              "the query may need too much memory") from None
-        self._release(worker)
-        if isinstance(outcome, SerializedResult):
-            self.lane.learn(job, cpu_seconds)
-        return outcome
+            return _result_of(self.pool.run(job))
+        except SandboxTimeout:
+            raise QueryTimeout(self.timeout) from None
+        except SandboxBusy:
+            raise WorkersBusy(self.timeout) from None
+        except SandboxExhausted as err:
+            raise QueryTooCostly(str(err)) from None
+        except SandboxCrashed as err:
+            raise QueryFailed(str(err)) from None
 
     def start(self) -> None:
         """Start every worker now instead of on first use (e.g. after a server forks)."""
-        started = []
-        while True:
-            with self._lock:
-                self._adopt_after_fork()
-                if self._live >= self.workers:
-                    break
-                self._live += 1
-            try:
-                started.append(self._spawn())
-            except BaseException:
-                with self._lock:
-                    self._live -= 1
-                raise
-        for worker in started:
-            self._release(worker)
+        self.pool.start()
 
     def warm_up(self) -> None:
-        """Start the workers in a background thread, unless some already exist or are starting."""
-        with self._lock:
-            if self._live or self._warming or self._closed:
-                return
-            self._warming = True
-
-        def start_quietly():
-            try:
-                self.start()
-            except Exception:  # noqa: BLE001 - a later query retries and reports the cause
-                log.exception("warming up the query workers failed")
-            finally:
-                self._warming = False
-
-        threading.Thread(target=start_quietly, name="lbp-kg-query-warm-up", daemon=True).start()
+        """Start the workers in the background, unless some already exist or are starting."""
+        self.pool.warm_up()
 
     def close(self) -> None:
-        """Stop the idle workers; busy ones are stopped when their query returns."""
-        with self._lock:
-            self._closed = True
-            idle, self._idle[:] = list(self._idle), []
-            self._live -= len(idle)
-        for worker in idle:
-            worker.stop()
+        """Stop the workers."""
+        self.pool.close()
 
     @property
     def live_workers(self) -> int:
         """How many worker processes exist (idle or busy)."""
-        return self._live
+        return self.pool.live_workers
 
-    # -- internals --
-
-    def _adopt_after_fork(self) -> None:
-        # after a fork (e.g. gunicorn --preload) the inherited workers belong to the parent
-        if os.getpid() != self._owner_pid:
-            self._owner_pid = os.getpid()
-            self._idle.clear()
-            self._live = 0
-
-    def _acquire(self, deadline: float) -> _Worker:
-        with self._lock:
-            self._adopt_after_fork()
-            while True:
-                if self._closed:
-                    raise QueryFailed("the query executor is shut down")
-                if self._idle:
-                    return self._idle.pop()
-                if self._live < self.workers:
-                    self._live += 1
-                    break
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise WorkersBusy(self.timeout)
-                self._lock.wait(remaining)
-        try:
-            return self._spawn()
-        except BaseException:
-            with self._lock:
-                self._live -= 1
-                self._lock.notify()
-            raise
-
-    def _release(self, worker: _Worker) -> None:
-        with self._lock:
-            if self._closed or os.getpid() != self._owner_pid:
-                self._live -= 1
-                worker.stop()
-                return
-            self._idle.append(worker)
-            self._lock.notify()
-
-    def _discard(self, worker: _Worker) -> None:
-        worker.stop()
-        with self._lock:
-            self._live -= 1
-            self._lock.notify()
-
-    def _snapshot_path(self) -> Path:
-        if self._snapshot is None:
-            self._snapshot = self.store.write_snapshot(self.cache_dir)
-        return self._snapshot
-
-    def _spawn(self) -> _Worker:
-        started = time.perf_counter()
-        snapshot = self._snapshot_path()
-        context = _start_context()
-        parent_end, child_end = context.Pipe()
-        process = context.Process(target=_worker_main, name="lbp-kg-query-worker", daemon=True,
-                                  args=(child_end, str(snapshot), self.max_rows, self.prefixes))
-        process.start()
-        child_end.close()
-        try:
-            if not parent_end.poll(60):
-                raise QueryFailed("a query worker did not start within 60 s")
-            _, sandboxed = parent_end.recv()
-        except (EOFError, OSError):
-            process.kill()
-            process.join(5)
-            raise QueryFailed("a query worker failed to start; see the server log") from None
-        seconds = time.perf_counter() - started
-        self.stats["started"] += 1
-        self.stats["last_start_seconds"] = seconds
-        log.info("query worker %s started in %.0f ms (network sandbox %s)",
-                 process.pid, seconds * 1000, "on" if sandboxed else "OFF")
-        return _Worker(process, parent_end, sandboxed)
+    @property
+    def stats(self) -> dict:
+        return self.pool.stats
 
 
 def _result_of(outcome: SerializedResult | _Failure) -> SerializedResult:
@@ -379,14 +242,9 @@ def _result_of(outcome: SerializedResult | _Failure) -> SerializedResult:
     if isinstance(outcome, SerializedResult):
         return outcome
     if outcome.kind == "syntax":
-        raise QuerySyntaxError(outcome.message)
+        raise QuerySyntaxError(outcome.message, outcome.detail)
     if outcome.kind == "not_acceptable":
         raise NotAcceptableResult(outcome.detail)
     if outcome.kind == "evaluation":
         raise QueryEvaluationError(outcome.message)
     raise QueryFailed(outcome.message)
-
-
-def _stop_all(idle: list[_Worker]) -> None:
-    for worker in list(idle):
-        worker.stop()

@@ -114,10 +114,16 @@ def file_name_for(iri: str) -> str:
     return (slug or "extension") + WRITABLE_SUFFIX
 
 
+#: the mode of files written here: the owner writes, everyone reads (like the files in the repository)
+FILE_MODE = 0o644
+
+
 def write_durably(path: Path, data: bytes, pause: Pause | None = None) -> None:
     """Replace ``path`` with ``data`` atomically: temp file, fsync, rename, fsync the directory."""
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
     try:
+        # mkstemp makes the file private (0600); an ontology module is read by other tools and users
+        os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

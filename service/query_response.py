@@ -16,7 +16,7 @@ from service.answer_cache import wants_fresh_answer
 from service.config import Settings
 from service.errors import ApiError
 from service.executor import (EndpointFailed, EndpointUnavailable, NotAcceptableResult, QueryEvaluationError,
-                              QueryFailed, QueryJob, QuerySyntaxError, QueryTimeout, WorkersBusy)
+                              QueryFailed, QueryJob, QuerySyntaxError, QueryTimeout, QueryTooCostly, WorkersBusy)
 from service.knowledge import KnowledgeBase
 from service.negotiation import GRAPH_TYPES, SOLUTION_TYPES, answer_media_types
 from service.ontology import prefixes
@@ -143,7 +143,7 @@ def respond_to_query(kb: KnowledgeBase, sparql_text: str, *, substitutions: Mapp
 
 
 def _inspect(sparql_text: str, base_iri: str) -> QueryInspection:
-    """Refuse unsafe queries (400); return what the guard learnt (FROM graphs, shape)."""
+    """Refuse unsafe queries (400); return what the guard learnt (the FROM graphs)."""
     try:
         return inspect_query(sparql_text, base_iri)
     except QueryRefused as err:
@@ -154,18 +154,19 @@ def _job(kb: KnowledgeBase, sparql_text: str, inspection: QueryInspection, types
          substitutions: Mapping | None, base_iri: str, default_graph_uris: Sequence[str],
          named_graph_uris: Sequence[str], trusted: bool = False) -> QueryJob:
     """Return the job answering the query over its dataset (400 for graphs the service lacks)."""
+    # the protocol's dataset replaces the query's own FROM / FROM NAMED (SPARQL 1.1 Protocol 2.1.4)
     if default_graph_uris or named_graph_uris:
-        defaults, named = default_graph_uris, named_graph_uris
+        defaults, named, explicit = default_graph_uris, named_graph_uris, True
     else:
-        defaults, named = inspection.from_graphs, inspection.from_named_graphs
+        defaults, named, explicit = inspection.from_graphs, inspection.from_named_graphs, inspection.names_dataset
     try:
-        dataset = kb.store.resolve_dataset(defaults, named)
+        dataset = kb.store.resolve_dataset(defaults, named, explicit=explicit)
     except UnknownGraphError as err:
         raise ApiError(400, str(err), graphs=kb.store.graph_names) from None
     solutions_type, graph_type = types
     return QueryJob(sparql=sparql_text, dataset=dataset, substitutions=_substitutions(substitutions),
                     solutions_type=solutions_type, graph_type=graph_type, base_iri=base_iri,
-                    trusted=trusted, shape=inspection.shape)
+                    trusted=trusted)
 
 
 def _run(kb: KnowledgeBase, job: QueryJob) -> SerializedResult:
@@ -180,6 +181,8 @@ def _run(kb: KnowledgeBase, job: QueryJob) -> SerializedResult:
         raise _not_acceptable(err.kind) from None
     except (QueryTimeout, WorkersBusy, EndpointUnavailable) as err:
         raise ApiErrorWithHeaders(503, str(err), {"Retry-After": str(RETRY_AFTER_SECONDS)}) from None
+    except QueryTooCostly as err:  # asking again will not help: no Retry-After
+        raise ApiError(503, str(err)) from None
     except EndpointFailed as err:
         raise ApiError(502, str(err)) from None
     except QueryFailed as err:

@@ -1,21 +1,29 @@
 """Parse RDF from files and request bodies safely, with errors that say where the problem is.
 
-Safety: JSON-LD documents may only use inline contexts or lbp-kg's own context (which is read
-from disk); any other remote ``@context`` is refused rather than fetched. RDF/XML is parsed with
-external entities and DTD fetching disabled.
+Every RDF document lbp-kg reads, whatever its format and wherever it comes from (a request body,
+a curated write, a file given to ``lbp-kg check``), goes through ``parse_rdf_text``, which:
+
+- never reaches the network: JSON-LD is processed by pyld with a document loader that refuses
+  every URL but lbp-kg's own context (read from disk), so a remote ``@context`` or ``@import`` is
+  refused, not fetched; RDF/XML entity declarations are refused; and the parser runs inside
+  ``network_forbidden()``, so no parser can open a connection even by a route not foreseen here;
+- refuses nesting deeper than ``MAX_NESTING`` before any parser runs (deep JSON or Turtle
+  brackets exhaust a recursive parser's stack);
+- refuses IRIs that RDF does not allow (``<http://a b>``), which some parsers let through.
 """
 from __future__ import annotations
 
 import json
 import re
-import warnings
 from pathlib import Path
 from xml.sax import SAXParseException
 
-from rdflib import Graph
+from pyld import jsonld
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.exceptions import ParserError
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
+from service.network_lock import network_forbidden
 from service.paths import CONTEXT_FILE
 
 #: media type -> rdflib parser name
@@ -78,58 +86,104 @@ def _sniff_parser(text: str, suffix: str) -> str:
     return "turtle"
 
 
-def _own_context() -> dict:
-    return json.loads(CONTEXT_FILE.read_text(encoding="utf-8"))["@context"]
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+#: brackets or JSON arrays and objects nested deeper than this are refused before parsing
+MAX_NESTING = 100
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+# what hides brackets in Turtle: long and short strings, IRIs and comments
+_TURTLE_OPAQUE = re.compile(r""""{3}(?:[^"\\]|\\.|"(?!""))*"{3}|'{3}(?:[^'\\]|\\.|'(?!''))*'{3}"""
+                            r"""|"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*'|<[^<>\s]*>|#[^\n\r]*""")
+_TURTLE_BRACKET = re.compile(r"[\[\]()]")
+#: characters an IRI may not hold (RFC 3987, and the IRIREF production of Turtle and SPARQL)
+_NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 
-def _inline_contexts(node):
-    """Replace references to lbp-kg's context with its content; refuse any other remote context."""
-    if isinstance(node, list):
-        return [_inline_contexts(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    result = {}
-    for key, value in node.items():
-        if key == "@context":
-            result[key] = _resolve_context(value)
-        else:
-            result[key] = _inline_contexts(value)
-    return result
+def _deepest(brackets, text: str) -> int:
+    depth = deepest = 0
+    for match in brackets.finditer(text):
+        depth += 1 if match.group() in "[{(" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
-def _resolve_context(value):
-    if isinstance(value, list):
-        return [_resolve_context(item) for item in value]
-    if isinstance(value, str):
-        if value in OWN_CONTEXT_IRIS or value.endswith("/context.jsonld") and "lbp-kg" in value:
-            return _own_context()
-        raise RdfSyntaxError(
-            f"remote JSON-LD context {value!r} is not fetched; inline the context, or use "
-            f"{OWN_CONTEXT_IRIS[0]!r}"
-        )
-    if isinstance(value, dict):
-        return _inline_contexts(value)
-    return value
+def refuse_deep_nesting(text: str, parser: str, source: str) -> None:
+    """Raise RdfSyntaxError when JSON or Turtle brackets nest deeper than MAX_NESTING."""
+    if parser == "json-ld":
+        depth = _deepest(_JSON_BRACKET, _JSON_STRING.sub("", text))
+    elif parser == "turtle":
+        depth = _deepest(_TURTLE_BRACKET, _TURTLE_OPAQUE.sub("", text))
+    else:
+        return
+    if depth > MAX_NESTING:
+        raise RdfSyntaxError(f"the document nests {depth} levels deep; at most {MAX_NESTING} are accepted",
+                             source=source)
 
 
-def _parse_json_ld(text: str, source: str) -> Graph:
+def _refuse_invalid_iris(graph: Graph, source: str) -> None:
+    for triple in graph:
+        for node in triple:
+            if isinstance(node, URIRef) and _NOT_IN_IRI.search(node):
+                raise RdfSyntaxError(f"<{node}> is not a valid IRI: an IRI cannot hold spaces, control "
+                                     'characters or any of <>"{}|^`\\ (percent-encode them)', source=source)
+
+
+def _own_context_document(url: str) -> dict:
+    return {"contextUrl": None, "documentUrl": url,
+            "document": json.loads(CONTEXT_FILE.read_text(encoding="utf-8"))}
+
+
+def _parse_json_ld(text: str, source: str, base: str | None) -> Graph:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as err:
         raise RdfSyntaxError(err.msg, source=source, line=err.lineno, column=err.colno) from None
-    document = _inline_contexts(document)
-    graph = Graph()
+    refused: list[str] = []
+
+    def load_nothing(url: str, options=None) -> dict:
+        """pyld's document loader: lbp-kg's own context from disk, and nothing else, ever."""
+        if url in OWN_CONTEXT_IRIS:
+            return _own_context_document(url)
+        refused.append(url)
+        raise jsonld.JsonLdError(f"{url} is not fetched", "jsonld.LoadDocumentError",
+                                 code="loading document failed")
+
+    options = {"documentLoader": load_nothing}
+    if base:
+        options["base"] = base
     try:
-        with warnings.catch_warnings():
-            # rdflib 7.6's JSON-LD parser warns that it uses the deprecated ConjunctiveGraph
-            # internally; that is rdflib's business, not a problem with the input
-            warnings.filterwarnings("ignore", message=".*ConjunctiveGraph.*", category=DeprecationWarning)
-            graph.parse(data=json.dumps(document), format="json-ld")
-    except RdfSyntaxError:
-        raise
-    except Exception as err:  # rdflib's JSON-LD parser raises assorted types on bad documents
-        raise RdfSyntaxError(f"invalid JSON-LD: {err}", source=source) from None
+        dataset = jsonld.to_rdf(document, options)
+    except jsonld.JsonLdError as err:
+        if refused:
+            raise RdfSyntaxError(
+                f"the document asks for the remote JSON-LD document {refused[0]!r} (@context or @import): "
+                f"remote documents are not fetched; inline it, or use {OWN_CONTEXT_IRIS[0]!r}", source=source) from None
+        raise RdfSyntaxError(f"invalid JSON-LD: {_json_ld_reason(err)}", source=source) from None
+    graph = Graph()  # triples of named graphs (@graph with an @id) are kept too, not dropped
+    for triples in dataset.values():
+        for triple in triples:
+            graph.add((_term(triple["subject"]), _term(triple["predicate"]), _term(triple["object"])))
     return graph
+
+
+def _term(node: dict):
+    """Turn a term of pyld's RDF dataset into an rdflib term."""
+    if node["type"] == "IRI":
+        return URIRef(node["value"])
+    if node["type"] == "blank node":
+        return BNode(node["value"][2:])
+    if node.get("language"):
+        return Literal(node["value"], lang=node["language"])
+    datatype = node.get("datatype")
+    return Literal(node["value"], datatype=None if datatype == XSD_STRING else URIRef(datatype))
+
+
+def _json_ld_reason(err: Exception) -> str:
+    """The innermost cause pyld gives, which names what is wrong."""
+    while getattr(err, "cause", None) is not None:
+        err = err.cause
+    return str(err.args[0] if getattr(err, "args", None) else err).splitlines()[0][:300]
 
 
 _NT_INVALID = re.compile(r"Invalid line: (.*)", re.S)
@@ -137,8 +191,16 @@ _NT_INVALID = re.compile(r"Invalid line: (.*)", re.S)
 
 def parse_rdf_text(text: str, parser: str, source: str = "input", base: str | None = None) -> Graph:
     """Parse RDF text with the named rdflib parser; raise RdfSyntaxError on bad input."""
+    refuse_deep_nesting(text, parser, source)
+    with network_forbidden():
+        graph = _parse(text, parser, source, base)
+    _refuse_invalid_iris(graph, source)
+    return graph
+
+
+def _parse(text: str, parser: str, source: str, base: str | None) -> Graph:
     if parser == "json-ld":
-        return _parse_json_ld(text, source)
+        return _parse_json_ld(text, source, base)
     if parser == "xml" and "<!ENTITY" in text:
         raise RdfSyntaxError("XML entity declarations are not accepted", source=source)
     graph = Graph()

@@ -67,7 +67,7 @@ def _direct_query(body: bytes) -> str:
 
 def _request_parameters() -> tuple[list[str], MultiDict]:
     """Return the query texts sent and the parameters (dataset, update ...) of this request."""
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):  # HEAD answers as GET does, without the body
         return request.args.getlist("query"), request.args
     mimetype = request.mimetype
     if mimetype == FORM_TYPE:
@@ -89,7 +89,7 @@ def sparql_endpoint():
     if "update" in params:
         raise _refuse_update()
     if not queries:
-        if request.method == "GET" and not any(p in params for p in DATASET_PARAMETERS):
+        if request.method in ("GET", "HEAD") and not any(p in params for p in DATASET_PARAMETERS):
             return describe_service()
         raise ApiError(400, "missing the query parameter: send query=<SPARQL text>")
     if len(queries) > 1:

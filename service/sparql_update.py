@@ -1,12 +1,15 @@
 """Evaluate a SPARQL 1.1 Update against one extension graph, in a scratch store, off the network.
 
+/update evaluates it in a sandboxed worker process (service.sandbox): off the network whatever
+the text manages to ask for, memory capped, and killed at the time limit.
+
 The update never sees the service's store. The target graph's triples are copied into a fresh
 in-memory Oxigraph store twice, as its default graph and as the named graph ``<target>``, so an
 update may write either ``INSERT DATA { ... }`` or ``INSERT DATA { GRAPH <target> { ... } }``; the
 result is the target's triples minus everything either copy lost plus everything either copy
 gained. WHERE clauses therefore read the target graph only.
 
-Before evaluation the update's text is scanned (the same tokenizer as the query guard): LOAD and
+Before evaluation the update's text is scanned (service.sparql_tokens, as the query guard does): LOAD and
 SERVICE are refused, since both reach the network, and a graph named after GRAPH, WITH, USING,
 INTO or TO other than the target is refused with the graph's name. After evaluation any other
 graph that gained triples (``GRAPH ?g`` in a template) is refused the same way.
@@ -14,19 +17,19 @@ graph that gained triples (``GRAPH ?g`` in a template) is refused the same way.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import pyoxigraph as ox
 from rdflib import Graph
 
 from service.executor import QuerySyntaxError
-# the query guard's tokenizer: strings, comments and IRIs are told apart the same way
-from service.query_guard import _iri, _tokens
+from service.query_guard import (QueryRefused, declarations, iri_of, refuse_deep_nesting,
+                                 refuse_network_and_updates)
+from service.sparql_tokens import tokenize
 
 #: keywords followed by the graph they name (after optional SILENT / NAMED / GRAPH)
 GRAPH_NAMING_KEYWORDS = frozenset({"GRAPH", "WITH", "USING", "INTO", "TO", "ADD", "MOVE", "COPY"})
 _SKIPPED_BEFORE_GRAPH = frozenset({"SILENT", "NAMED", "GRAPH"})
-NETWORK_KEYWORDS = {"LOAD": "LOAD fetches a document from the network",
-                    "SERVICE": "SERVICE calls another endpoint over the network"}
 
 
 class UpdateRefused(ValueError):
@@ -39,6 +42,10 @@ class ForeignGraphError(UpdateRefused):
     def __init__(self, graph: str, target: str):
         super().__init__(f"this update may only change its target graph <{target}>; it names <{graph}>")
         self.graph = graph
+
+
+class UpdateEvaluationError(ValueError):
+    """The update parsed but evaluating it failed (a fault of the update)."""
 
 
 class UpdateSyntaxError(ValueError):
@@ -62,55 +69,82 @@ class UpdateOutcome:
 def graphs_named(update: str) -> list[str]:
     """Return the graph IRIs the update's text names (after GRAPH, WITH, USING, INTO, TO ...).
 
-    Raises UpdateRefused for LOAD and SERVICE.
+    Raises UpdateRefused for LOAD and SERVICE, and for text nested too deeply to parse safely.
     """
-    tokens = _tokens(update)
-    prefixes: dict[str, str] = {}
-    base = None
+    tokens = tokenize(update)
+    try:
+        refuse_deep_nesting(tokens)
+        refuse_network_and_updates(tokens, allow_updates=True)
+    except QueryRefused as err:
+        raise UpdateRefused(f"{err}; writes never touch the network: send the triples themselves "
+                            "(INSERT DATA, or PUT to /graph-store)") from None
+    prefixes, base = declarations(tokens)
     named: list[str] = []
-    for index, (kind, text) in enumerate(tokens):
-        if kind != "name":
+    for index, token in enumerate(tokens):
+        if not token.is_word(*GRAPH_NAMING_KEYWORDS):
             continue
-        word = text.upper()
-        if word in NETWORK_KEYWORDS:
-            raise UpdateRefused(f"{word} is not allowed: {NETWORK_KEYWORDS[word]}, and writes never "
-                                "touch the network; send the triples themselves (INSERT DATA, or PUT "
-                                "to /graph-store)")
-        following = tokens[index + 1:index + 4]
-        if word == "PREFIX" and len(following) >= 2 and following[0][1].endswith(":") \
-                and following[1][0] == "iri":
-            prefixes[following[0][1][:-1]] = following[1][1][1:-1]
-        elif word == "BASE" and following and following[0][0] == "iri":
-            base = following[0][1][1:-1]
-        elif word in GRAPH_NAMING_KEYWORDS:
-            rest = list(following)
-            while rest and rest[0][0] == "name" and rest[0][1].upper() in _SKIPPED_BEFORE_GRAPH:
-                rest.pop(0)
-            if rest:
-                iri = _iri(rest[0], prefixes, base)
-                if iri is not None:
-                    named.append(iri)
+        rest = tokens[index + 1:index + 4]
+        while rest and rest[0].is_word(*_SKIPPED_BEFORE_GRAPH):
+            rest.pop(0)
+        if rest:
+            iri = iri_of(rest[0], prefixes, base)
+            if iri is not None:
+                named.append(iri)
     return named
 
 
-def apply_update(current: Graph, update: str, target: str) -> UpdateOutcome:
+def apply_update(current: Graph, update: str, target: str,
+                 evaluate: Callable[[UpdateTask], tuple] | None = None) -> UpdateOutcome:
     """Apply a SPARQL 1.1 Update to the target graph's triples and return the new graph.
 
-    Raises UpdateRefused (network), ForeignGraphError (another graph) or UpdateSyntaxError.
+    The text is checked here; ``evaluate`` runs the update (``evaluate_update``, or the same in a
+    sandboxed worker, as /update does). Raises UpdateRefused (network), ForeignGraphError
+    (another graph), UpdateSyntaxError or UpdateEvaluationError.
     """
     for graph in graphs_named(update):
         if graph != target:
             raise ForeignGraphError(graph, target)
-    before = {quad.triple for quad in ox.parse(current.serialize(format="nt", encoding="utf-8"),
-                                               ox.RdfFormat.N_TRIPLES)}
-    target_node = ox.NamedNode(target)
+    before = current.serialize(format="nt", encoding="utf-8")
+    kind, *outcome = (evaluate or (lambda task: evaluate_update(None, task)))(UpdateTask(before, update, target))
+    if kind == "syntax":
+        raise UpdateSyntaxError(outcome[0])
+    if kind == "evaluation":
+        raise UpdateEvaluationError(f"the update could not be evaluated: {outcome[0]}")
+    if kind == "foreign":
+        raise ForeignGraphError(outcome[0], target)
+    after, added, removed = outcome
+    result = Graph()
+    if after:
+        result.parse(data=after.decode("utf-8"), format="nt")
+    return UpdateOutcome(result, added=added, removed=removed)
+
+
+@dataclass(frozen=True)
+class UpdateTask:
+    """What evaluating an update needs: the target's triples as N-Triples, the update, the target."""
+
+    before: bytes
+    update: str
+    target: str
+
+
+def evaluate_update(_state, task: UpdateTask) -> tuple:
+    """Evaluate an update on a scratch copy of the target graph (a sandbox worker's task).
+
+    Returns ``("ok", after_ntriples, added, removed)``, or ``("syntax" | "evaluation" | "foreign",
+    detail)``; plain tuples, so the answer crosses a process boundary.
+    """
+    before = {quad.triple for quad in ox.parse(task.before, ox.RdfFormat.N_TRIPLES)}
+    target_node = ox.NamedNode(task.target)
     scratch = ox.Store()
     scratch.extend([ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in before])
     scratch.extend([ox.Quad(t.subject, t.predicate, t.object, target_node) for t in before])
     try:
-        scratch.update(update)
+        scratch.update(task.update)
     except SyntaxError as err:
-        raise UpdateSyntaxError(str(err)) from None
+        return ("syntax", str(err))
+    except (OSError, ValueError, RuntimeError) as err:  # an evaluation error is the update's fault
+        return ("evaluation", str(err))
     in_default, in_named = set(), set()
     for quad in scratch:
         if quad.graph_name == ox.DefaultGraph():
@@ -118,11 +152,9 @@ def apply_update(current: Graph, update: str, target: str) -> UpdateOutcome:
         elif quad.graph_name == target_node:
             in_named.add(quad.triple)
         else:
-            raise ForeignGraphError(quad.graph_name.value, target)
+            return ("foreign", quad.graph_name.value)
     gained = (in_default - before) | (in_named - before)
     lost = (before - in_default) | (before - in_named)
     after = (before - lost) | gained
-    result = Graph()
-    if after:
-        result.parse(data=ox.serialize(list(after), format=ox.RdfFormat.N_TRIPLES).decode("utf-8"), format="nt")
-    return UpdateOutcome(result, added=len(after - before), removed=len(before - after))
+    text = ox.serialize(list(after), format=ox.RdfFormat.N_TRIPLES) if after else b""
+    return ("ok", text, len(after - before), len(before - after))

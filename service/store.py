@@ -62,7 +62,8 @@ class QueryDataset:
     """The RDF dataset of one query, as graph IRIs the store holds.
 
     ``default_graphs`` None means "the union of every graph"; ``named_graphs`` None means "every
-    graph". Plain strings, so a dataset can be sent to a query worker process.
+    graph"; an empty tuple means none (an empty default graph, no named graphs). Plain strings, so
+    a dataset can be sent to a query worker process.
     """
 
     default_graphs: tuple[str, ...] | None = None
@@ -210,11 +211,18 @@ class GraphNames:
         return resolved
 
     def resolve_dataset(self, default_graph_uris: Sequence[str] = (),
-                        named_graph_uris: Sequence[str] = ()) -> QueryDataset:
+                        named_graph_uris: Sequence[str] = (), *, explicit: bool = False) -> QueryDataset:
         """Check the named graphs and return the dataset they make (UnknownGraphError if foreign).
 
-        No default graphs means the union of every graph; no named graphs means every graph.
+        Unless ``explicit``, no default graphs means the union of every graph and no named graphs
+        means every graph (the service's own queries). An explicit dataset (the protocol's
+        default-graph-uri / named-graph-uri, or the query's FROM / FROM NAMED) is taken as the
+        SPARQL 1.1 Protocol says: naming only named graphs leaves the default graph empty, and
+        naming only default graphs leaves no named graphs.
         """
+        if explicit:
+            return QueryDataset(default_graphs=tuple(self._graphs(default_graph_uris)),
+                                named_graphs=tuple(self._graphs(named_graph_uris)))
         return QueryDataset(
             default_graphs=tuple(self._graphs(default_graph_uris)) if default_graph_uris else None,
             named_graphs=tuple(self._graphs(named_graph_uris)) if named_graph_uris else None,
@@ -365,7 +373,8 @@ class OxigraphStore(GraphNames):
         from service.executor import QueryExecutor
 
         return QueryExecutor(store=self, cache_dir=settings.cache_dir, timeout=settings.query_timeout,
-                             max_rows=settings.max_rows, workers=settings.query_workers, prefixes=prefixes)
+                             max_rows=settings.max_rows, workers=settings.query_workers, prefixes=prefixes,
+                             memory_mb=settings.worker_memory_mb or None)
 
     def query(self, sparql: str, *, substitutions: dict | None = None,
               default_graph_uris: Sequence[str] = (ASSERTED_GRAPH,), named_graph_uris: Sequence[str] = ()):

@@ -1,7 +1,9 @@
 """Validate RDF against lbp-kg's SHACL shapes and describe the violations in plain words.
 
 pySHACL changes process-wide rdflib settings while it runs, so every call goes through one
-lock: validation is serialised within a process (run it in a worker process for parallelism).
+lock: validation is serialised within a process. Submitted data (POST /validate) is therefore
+parsed and validated in sandboxed worker processes (``validation_pool``: off the network, memory
+capped, killed at the time limit), never in the server's own threads.
 """
 from __future__ import annotations
 
@@ -225,3 +227,54 @@ def merge_graphs(graphs: Iterable[Graph]) -> Graph:
     for prefix, namespace in prefixes().items():
         merged.bind(prefix, namespace, override=True)
     return merged
+
+
+# --- submitted data, in a sandboxed worker (service.sandbox) -------------------------------------
+
+@dataclass(frozen=True)
+class SubmittedData:
+    """A body to validate with the ontology: its bytes, media type, and the report format wanted."""
+
+    body: bytes
+    media_type: str
+    report_type: str = "application/json"
+
+
+def load_ontology_for_validation(ontology_ntriples: bytes) -> tuple[Graph, Graph]:
+    """Set up a validation worker: parse the ontology and the shapes once."""
+    return Graph().parse(data=ontology_ntriples, format="nt"), load_shapes()
+
+
+def validate_submitted(loaded: tuple[Graph, Graph], submitted: SubmittedData) -> dict:
+    """Parse and validate one submission in a worker; return plain data for the parent.
+
+    ``{"syntaxError": {...}}`` when the body does not parse; else ``{"report": ...}`` with the
+    report as the JSON contract (``report_json``) or as Turtle text.
+    """
+    from service.rdf_files import RdfSyntaxError, parse_rdf_bytes
+
+    ontology, shapes = loaded
+    try:
+        graph = parse_rdf_bytes(submitted.body, submitted.media_type)
+    except RdfSyntaxError as err:
+        return {"syntaxError": err.as_dict()}
+    report = validate_graph(ontology + graph, shapes)  # a new graph: the ontology is never modified
+    if submitted.report_type == "text/turtle":
+        return {"report": report.graph.serialize(format="turtle")}
+    return {"report": {**report_json(report), "submittedTriples": len(graph)}}
+
+
+def report_json(report: ValidationReport) -> dict:
+    """Shape the report as the public contract: {conforms, results: [{focusNode, path, ...}]}."""
+    results = []
+    for item in report.as_dict()["results"]:
+        results.append({
+            "focusNode": item["focus_node"],
+            "focusLabel": item["focus_label"],
+            "path": item["path"],
+            "value": item["value"],
+            "message": item["message"],
+            "severity": item["severity"],
+            "sourceShape": item["source_shape"],
+        })
+    return {"conforms": report.conforms, "results": results}

@@ -21,7 +21,9 @@ from service.errors import ApiError
 from service.extension_store import PAUSE_STEPS, ExtensionStore, WriteError, WriteResult
 from service.query_response import ApiErrorWithHeaders
 from service.rdf_files import PARSER_FOR_MEDIA_TYPE, RdfSyntaxError, parse_rdf_bytes
-from service.sparql_update import ForeignGraphError, UpdateRefused, UpdateSyntaxError, apply_update
+from service.sandbox import SandboxError, SandboxPool, SandboxTimeout, no_setup
+from service.sparql_update import (ForeignGraphError, UpdateEvaluationError, UpdateRefused, UpdateSyntaxError,
+                                   apply_update, evaluate_update)
 from service.store import ASSERTED_GRAPH, INFERRED_GRAPH
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("writes", __name__)
 
 STORE_KEY = "lbp_kg.extension_store"
+UPDATE_POOL_KEY = "lbp_kg.update_pool"
 UPDATE_TYPE = "application/sparql-update"
 FORM_TYPE = "application/x-www-form-urlencoded"
 REASON_HEADER = "X-Change-Reason"
@@ -41,6 +44,11 @@ HOW_TO_ENABLE = ("writes are off on this server. To turn them on, start it with 
 
 
 # --- who, why, which graph --------------------------------------------------------------------
+
+def _update_pool() -> SandboxPool:
+    """Return the worker that evaluates updates (created with the app, started on first use)."""
+    return current_app.extensions[UPDATE_POOL_KEY]
+
 
 def _store() -> ExtensionStore:
     store = current_app.extensions.get(STORE_KEY)
@@ -122,8 +130,12 @@ def _run(write) -> WriteResult:
         why = " (a core module graph, read-only)" if err.graph in core else ""
         raise ApiError(403, f"{err}{why}; send graph=<{err.graph}> in a request of its own to write an "
                             "extension graph", graph=err.graph) from None
-    except UpdateRefused as err:
+    except (UpdateRefused, UpdateEvaluationError) as err:
         raise ApiError(400, str(err)) from None
+    except SandboxTimeout as err:
+        raise ApiError(503, f"the update was stopped: {err}") from None
+    except SandboxError as err:
+        raise ApiError(503, f"the update could not be evaluated: {err}") from None
     except RdfSyntaxError as err:
         raise ApiError(400, f"the body does not parse: {err.message}", line=err.line) from None
 
@@ -174,7 +186,8 @@ def update():
     if not text.strip():
         raise ApiError(400, "the update is empty")
     target = _update_target(params)
-    result = _run(lambda: store.write(target, lambda current: apply_update(current, text, target).graph,
+    evaluate = _update_pool().run
+    result = _run(lambda: store.write(target, lambda current: apply_update(current, text, target, evaluate).graph,
                                       operation="update", who=who, why=why, request_text=text))
     return _answer(result)
 
@@ -291,6 +304,9 @@ def init_app(app: Flask) -> None:
     store = ExtensionStore(settings.extensions_dir, change_log_path(settings), protected, pause=_test_pause(settings))
     store.recover()
     app.extensions[STORE_KEY] = store
+    app.extensions[UPDATE_POOL_KEY] = SandboxPool(
+        "update", no_setup, tuple, evaluate_update, timeout=settings.query_timeout, workers=1,
+        memory_mb=settings.worker_memory_mb or None, preload=("service.sparql_update",))
     reload.init_app(app, store.version_file)
     from service.reasoning import JavaNotFoundError, require_java
 

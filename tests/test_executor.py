@@ -11,8 +11,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
-from service.executor import QueryError, QueryExecutor, QueryJob, QuerySyntaxError, QueryTimeout
-from service.query_guard import inspect_query
+from service.executor import QueryError, QueryExecutor, QueryJob, QuerySyntaxError, QueryTimeout, QueryTooCostly
 from service.ontology import Module
 from service.store import OxigraphStore
 
@@ -141,19 +140,14 @@ def test_the_snapshot_is_written_once_per_store_version(tmp_path):
 def test_closing_the_pool_stops_its_workers(tmp_path):
     pool = QueryExecutor(store=tiny_store(), cache_dir=str(tmp_path), timeout=TIMEOUT, workers=1)
     pool.run(QueryJob(LABEL_OF))
-    process = pool._idle[0].process
+    process = pool.pool._idle[0].process
     pool.close()
     assert pool.live_workers == 0 and not process.is_alive()
 
 
-# --- the in-process lane (service.fast_lane) --------------------------------------------------
+# --- which jobs run where ---------------------------------------------------------------------
 
 LABEL_LOOKUP = 'SELECT ?term WHERE { ?term <http://www.w3.org/2000/01/rdf-schema#label> "%s"@en }'
-
-
-def lookup(label: str) -> QueryJob:
-    query = LABEL_LOOKUP % label
-    return QueryJob(query, shape=inspect_query(query).shape)
 
 
 def terms(result) -> list[str]:
@@ -169,31 +163,14 @@ def fresh_pool(tmp_path):
 
 def test_the_service_s_own_queries_run_in_process_without_starting_a_worker(fresh_pool):
     assert labels(fresh_pool.run(QueryJob(LABEL_OF, trusted=True))) == ["iliacus", "psoas major"]
-    assert fresh_pool.live_workers == 0 and fresh_pool.lane.stats["in_process"] == 1
+    assert fresh_pool.live_workers == 0 and fresh_pool.runs_in_process == 1
 
 
-def test_a_client_query_runs_in_a_worker_until_its_shape_has_answered_quickly_there(fresh_pool):
-    assert terms(fresh_pool.run(lookup("iliacus"))) == ["https://w3id.org/lbp-kg/id/iliacus"]
-    assert fresh_pool.live_workers == 1 and fresh_pool.lane.stats["in_process"] == 0
-    # the same query for another name has the same shape: it is answered in process
-    assert terms(fresh_pool.run(lookup("psoas major"))) == ["https://w3id.org/lbp-kg/id/psoas-major"]
-    assert fresh_pool.lane.stats["in_process"] == 1
-
-
-def test_a_shape_that_was_slow_in_a_worker_stays_in_the_workers(fresh_pool, monkeypatch):
-    monkeypatch.setattr("service.fast_lane.FAST_SECONDS", 0.0)
-    fresh_pool.run(lookup("iliacus"))
-    fresh_pool.run(lookup("psoas major"))
-    assert fresh_pool.lane.stats["in_process"] == 0
-
-
-def test_a_shape_slow_in_a_cold_worker_is_admitted_once_it_runs_quickly_there(fresh_pool, monkeypatch):
-    monkeypatch.setattr("service.fast_lane.FAST_SECONDS", 0.0)  # the first run looks slow
-    fresh_pool.run(lookup("iliacus"))
-    monkeypatch.undo()
-    fresh_pool.run(lookup("iliacus"))  # in a worker again, quickly this time
-    fresh_pool.run(lookup("psoas major"))
-    assert fresh_pool.lane.stats["in_process"] == 1
+def test_a_client_query_always_runs_in_a_worker_however_often_its_like_has_answered_quickly(fresh_pool):
+    for _ in range(5):
+        assert terms(fresh_pool.run(QueryJob(LABEL_LOOKUP % "iliacus"))) == ["https://w3id.org/lbp-kg/id/iliacus"]
+    assert terms(fresh_pool.run(QueryJob(LABEL_LOOKUP % "psoas major"))) == ["https://w3id.org/lbp-kg/id/psoas-major"]
+    assert fresh_pool.live_workers == 1 and fresh_pool.runs_in_process == 0
 
 
 def crowded_store(members: int = 3000) -> OxigraphStore:
@@ -203,30 +180,35 @@ def crowded_store(members: int = 3000) -> OxigraphStore:
     return OxigraphStore(store=store, module_graphs=[], version="crowded")
 
 
-# about a second of counting: 9 million rows (3000 x 3000 x the one member the filter keeps)
-SLOW_COUNT = ("SELECT (COUNT(*) AS ?n) WHERE { ?a <https://example.org/in> <https://example.org/C> . "
-              "?b <https://example.org/in> <https://example.org/C> . ?d <https://example.org/in> <https://example.org/C> "
-              "FILTER(?d = <https://example.org/m1>) }")
+# the same text but for one value: no row for "nobody" (at once), 27 billion rows for C
+CHEAP_LOOKING = ("SELECT (COUNT(*) AS ?n) WHERE { ?x <https://example.org/in> <https://example.org/%s> . "
+                 "?a <https://example.org/in> ?c . ?b <https://example.org/in> ?c . ?d <https://example.org/in> ?c }")
 
 
-def test_an_in_process_query_past_the_deadline_sends_the_others_to_the_workers_until_it_ends(tmp_path):
-    from service import fast_lane
-
-    runaways = []
-    fast_lane.on_runaway(lambda: runaways.append(time.monotonic()))
-    pool = QueryExecutor(store=crowded_store(), cache_dir=str(tmp_path), timeout=0.2, workers=1)
-    answers, refused_meanwhile = [], []
+def test_a_query_that_looked_cheap_with_one_value_is_still_cut_off_with_another(tmp_path):
+    pool = QueryExecutor(store=crowded_store(), cache_dir=str(tmp_path), timeout=0.5, workers=1)
     try:
-        slow = threading.Thread(target=lambda: answers.append(pool.run(QueryJob(SLOW_COUNT, trusted=True))))
-        slow.start()
-        while slow.is_alive():
-            if pool.lane.stats["runaways"]:  # the watchdog has seen it overrun
-                refused_meanwhile.append(not pool.lane.admits(QueryJob("ASK {}", trusted=True)))
-            time.sleep(0.01)
-        assert pool.lane.stats["runaways"] == 1 and refused_meanwhile and all(refused_meanwhile)
-        assert json.loads(answers[0].body)["results"]["bindings"][0]["n"]["value"] == "9000000"
-        assert runaways, "the runaway handler is called when the query outlives a second time limit"
-        assert pool.lane.admits(QueryJob("ASK {}", trusted=True)), "once it ends, the lane opens again"
+        for _ in range(3):
+            assert pool.run(QueryJob(CHEAP_LOOKING % "nobody")).body
+        with pytest.raises(QueryTimeout):
+            pool.run(QueryJob(CHEAP_LOOKING % "C"))
+        assert pool.stats["killed"] == 1
+        assert pool.run(QueryJob(CHEAP_LOOKING % "nobody")).body, "a fresh worker answers the next query"
     finally:
-        fast_lane.on_runaway(None)
+        pool.close()
+
+
+# 2^27 copies of one character: 128 MiB as UTF-8, more while it is built
+DOUBLINGS = 27
+MEMORY_HOG = ("SELECT (STRLEN(?s%d) AS ?n) WHERE { BIND(\"x\" AS ?s0) " % DOUBLINGS
+              + " ".join(f"BIND(CONCAT(?s{i}, ?s{i}) AS ?s{i + 1})" for i in range(DOUBLINGS)) + " }")
+
+
+def test_a_query_needing_more_memory_than_a_worker_may_use_is_stopped_and_the_worker_replaced(tmp_path):
+    pool = QueryExecutor(store=tiny_store(), cache_dir=str(tmp_path), timeout=10, workers=1, memory_mb=256)
+    try:
+        with pytest.raises(QueryTooCostly, match="256 MiB"):
+            pool.run(QueryJob(MEMORY_HOG))
+        assert labels(pool.run(QueryJob(LABEL_OF))) == ["iliacus", "psoas major"]
+    finally:
         pool.close()

@@ -76,9 +76,9 @@ def answer_cache(app):
 def test_a_repeated_get_is_replayed_from_the_answer_cache_without_running_the_query(client, cache_app):
     executor = query_executor(cache_app.extensions["lbp_kg"])
     first = client.get(COMPENSATORS, headers={"Accept": "text/tab-separated-values"})
-    hits, runs = answer_cache(cache_app).entries.hits, executor.lane.stats["in_process"]
+    hits, runs = answer_cache(cache_app).entries.hits, executor.runs_in_process
     second = client.get(COMPENSATORS, headers={"Accept": "text/tab-separated-values"})
-    assert answer_cache(cache_app).entries.hits == hits + 1 and executor.lane.stats["in_process"] == runs
+    assert answer_cache(cache_app).entries.hits == hits + 1 and executor.runs_in_process == runs
     assert second.data == first.data and second.mimetype == first.mimetype
     assert second.headers["ETag"] == first.headers["ETag"]
     assert second.headers["Access-Control-Allow-Origin"] == "*"
@@ -95,9 +95,9 @@ def test_a_named_query_asked_with_another_name_for_the_same_entity_reuses_the_re
 def test_no_cache_in_the_request_makes_the_query_run_again(client, cache_app):
     executor = query_executor(cache_app.extensions["lbp_kg"])
     first = client.get(COMPENSATORS)
-    runs = executor.lane.stats["in_process"]
+    runs = executor.runs_in_process
     fresh = client.get(COMPENSATORS, headers={"Cache-Control": "no-cache"})
-    assert executor.lane.stats["in_process"] == runs + 1
+    assert executor.runs_in_process == runs + 1
     assert fresh.data == first.data and fresh.headers["ETag"] == first.headers["ETag"]
 
 

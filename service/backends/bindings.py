@@ -12,8 +12,8 @@ trailing VALUES clause would be joined only after grouping.
 
 Terms are written in their N-Triples form by pyoxigraph, whose terms are validated when made: an
 IRI cannot carry a ``>``, a space or a brace, and a literal's quotes and backslashes are escaped,
-so a value can never change the query's structure. Keywords and braces are found with the query
-guard's tokenizer, so a ``WHERE`` or a ``{`` inside a string, an IRI or a comment is never taken
+so a value can never change the query's structure. Keywords and braces are found with the grammar's
+tokenizer (service.sparql_tokens), so a ``WHERE`` or a ``{`` inside a string, an IRI or a comment is never taken
 for part of the query.
 """
 from __future__ import annotations
@@ -22,16 +22,9 @@ from typing import Mapping, NamedTuple
 
 import pyoxigraph as ox
 
-from service.query_guard import _TOKEN
+from service.sparql_tokens import Token, tokenize
 
 _FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
-
-
-class _Token(NamedTuple):
-    kind: str
-    text: str
-    start: int
-    end: int
 
 
 class _Insertion(NamedTuple):
@@ -45,22 +38,15 @@ def _term(term) -> str:
     raise TypeError(f"only IRIs and literals can be bound, not {type(term).__name__}")
 
 
-def _tokens(sparql: str) -> list[_Token]:
-    return [_Token(m.lastgroup, m.group(), m.start(), m.end()) for m in _TOKEN.finditer(sparql)
-            if m.lastgroup not in ("space", "comment")]
-
-
-def _is(token: _Token, text: str) -> bool:
+def _is(token: Token, text: str) -> bool:
     """Whether ``token`` is the punctuation or keyword ``text`` (never part of a string or IRI)."""
-    if token.kind == "other":
-        return token.text == text
-    return token.kind == "name" and token.text.upper() == text
+    return token.is_punctuation(text) or token.is_word(text)
 
 
 class _Binder:
     """Walk a query's groups, recording where each variable's VALUES block goes."""
 
-    def __init__(self, tokens: list[_Token], values: dict[str, str]):
+    def __init__(self, tokens: list[Token], values: dict[str, str]):
         self.tokens = tokens
         self.values = values  # variable name -> the term written in SPARQL
         self.insertions: list[_Insertion] = []
@@ -145,7 +131,7 @@ def bind_with_values(sparql: str, substitutions: Mapping[str, object]) -> str:
     if not substitutions:
         return sparql
     values = {name: _term(term) for name, term in substitutions.items()}
-    binder = _Binder(_tokens(sparql), values)
+    binder = _Binder(tokenize(sparql), values)
     try:
         opening = binder.where_clause()
         if opening is None:  # DESCRIBE ?x with no WHERE clause: give it one that binds ?x

@@ -87,10 +87,10 @@ class RdflibStore(EvaluatingStore):
             built = self._datasets.get(dataset)
             if built is None:
                 default = Graph()
-                for name in dataset.default_graphs or self.stored_graphs:
+                for name in self.stored_graphs if dataset.default_graphs is None else dataset.default_graphs:
                     default += self.graphs[name]
                 named = _NamedGraphs()
-                for name in dataset.named_graphs or self.stored_graphs:
+                for name in self.stored_graphs if dataset.named_graphs is None else dataset.named_graphs:
                     graph = named.graph(URIRef(name))
                     graph += self.graphs[name]
                 if len(self._datasets) >= DATASET_CACHE_SIZE:

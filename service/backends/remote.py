@@ -40,6 +40,8 @@ from service.store import EvaluatingStore, LoadedData, QueryDataset
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.5"
 #: how much of an error body is quoted back to the client
 ERROR_EXCERPT = 500
+#: a graph no engine holds, named to make a query's default graph empty
+EMPTY_GRAPH = "https://w3id.org/lbp-kg/graph/empty"
 
 
 @dataclass
@@ -63,8 +65,10 @@ class RemoteStore(EvaluatingStore):
                    graph_sizes=sizes, timeout=timeout)
 
     def _form(self, sparql: str, dataset: QueryDataset) -> bytes:
-        defaults = dataset.default_graphs or tuple(self.stored_graphs)
-        named = dataset.named_graphs or tuple(self.stored_graphs)
+        defaults = tuple(self.stored_graphs) if dataset.default_graphs is None else dataset.default_graphs
+        named = tuple(self.stored_graphs) if dataset.named_graphs is None else dataset.named_graphs
+        # an empty default graph must be named too: an engine given no default-graph-uri uses its own
+        defaults = defaults or (EMPTY_GRAPH,)
         pairs = [("query", sparql)] + [("default-graph-uri", g) for g in defaults] + \
             [("named-graph-uri", g) for g in named]
         return urlencode(pairs).encode("ascii")

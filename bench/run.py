@@ -38,7 +38,7 @@ def log(message: str) -> None:
 
 def export_core_ntriples(cache_dir: Path) -> Path:
     """Write the bundled ontology (every core module, merged) as N-Triples for the peers."""
-    from service.ontology import load_core_modules, merge
+    from service.kg.ontology import load_core_modules, merge
 
     data = merge(load_core_modules()).serialize(format="nt", encoding="utf-8")
     path = Path(cache_dir) / f"core-{hashlib.sha256(data).hexdigest()[:12]}.nt"
@@ -127,7 +127,7 @@ def run_floor(size_result: dict, settings: dict, cache_dir: Path) -> None:
 def service_workloads(base_url: str, core_nt: Path, problems: list[str]) -> list[targets.Workload]:
     """Return /health, every named query in the service's catalogue and the /sparql queries, each
     also asked with ``Cache-Control: no-cache`` (every request evaluated)."""
-    from service.ontology import prefixes
+    from service.kg.ontology import prefixes
     from service.paths import QUERIES_DIR
 
     workloads = [targets.Workload(name="lbp-kg /health", group="health", path="/health", accept="application/json")]

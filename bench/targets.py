@@ -15,7 +15,7 @@ from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
 
-from service.backends.bindings import bind_with_values
+from service.store.bindings import bind_with_values
 
 BENCH_QUERIES_DIR = Path(__file__).with_name("queries")
 RESOLVE_TERM_QUERY = BENCH_QUERIES_DIR / "support" / "resolve-term.rq"
@@ -125,7 +125,7 @@ def example_values(queries_dir: Path, name: str) -> dict[str, str]:
     path = Path(queries_dir) / f"{name}.rq"
     if not path.exists():
         return {}
-    from service.catalog import load_query
+    from service.kg.catalog import load_query
 
     return dict(getattr(load_query(path), "examples", ()))
 

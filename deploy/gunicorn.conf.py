@@ -29,7 +29,7 @@ graceful_timeout = 30
 
 # preload_app=False: every worker builds its own app. With preload the knowledge base would be
 # loaded once in the master and shared copy-on-write, but create_app may start threads or query
-# worker processes (service.executor) that do not survive fork(), and Python's reference counting
+# worker processes (service.engine.executor) that do not survive fork(), and Python's reference counting
 # dirties the shared rdflib pages anyway. Set LBP_KG_PRELOAD=1 to try it.
 preload_app = os.environ.get("LBP_KG_PRELOAD", "0").lower() in ("1", "true", "yes", "on")
 
@@ -50,7 +50,7 @@ control_socket_disable = True
 def post_worker_init(worker):
     """Start this worker's query processes in the background, so the first client query does not
     wait ~1 s for the fork server."""
-    from service.serving import start_query_workers
+    from service.web.serving import start_query_workers
 
     if "lbp_kg" in getattr(worker.wsgi, "extensions", {}):  # the lbp-kg app, not another one run with this file
         start_query_workers(worker.wsgi)

@@ -43,9 +43,9 @@ def main(verbose: int) -> None:
 
 def _load_graph(files: tuple[Path, ...]):
     """Load the bundled ontology, its extensions directory and the given files as one graph."""
-    from service import ontology
+    from service.kg import ontology
     from service.paths import EXTENSIONS_DIR
-    from service.rdf_files import RdfSyntaxError
+    from service.kg.rdf_files import RdfSyntaxError
 
     extras = [*ontology.extension_files(EXTENSIONS_DIR), *files]
     try:
@@ -65,7 +65,7 @@ def _fail(message: str, code: int) -> int:
 
 def _run_reasoner(graph):
     """Run HermiT, turning a missing Java or a Java failure into a message and exit code 3."""
-    from service.reasoning import JavaNotFoundError, ReasonerError, reason
+    from service.curation.reasoning import JavaNotFoundError, ReasonerError, reason
 
     try:
         return reason(graph)
@@ -88,7 +88,7 @@ def validate(files: tuple[Path, ...], run_reasoner: bool, output_format: str) ->
     label and the missing or wrong property. Exit status: 0 conforms, 1 problems found,
     2 a file cannot be parsed (file and line are printed), 3 the reasoner cannot run.
     """
-    from service.validation import validate_graph
+    from service.curation.validation import validate_graph
 
     graph = _load_graph(files)
     report = validate_graph(graph)
@@ -127,7 +127,7 @@ def reason(files: tuple[Path, ...], output: Path) -> None:
     status: 0 consistent, 1 inconsistent or unsatisfiable classes, 2 unreadable input,
     3 no Java.
     """
-    from service.reasoning import inferred_graph
+    from service.curation.reasoning import inferred_graph
 
     graph = _load_graph(files)
     result = _run_reasoner(graph)
@@ -162,7 +162,7 @@ def serve(host: str, port: int, workers: int | None, extensions_dir: Path | None
     """Serve the bundled ontology over HTTP: SPARQL, named queries, entity pages, validation."""
     import os
 
-    from service import serving
+    from service.web import serving
 
     if extensions_dir is not None:
         os.environ["LBP_KG_EXTENSIONS_DIR"] = str(extensions_dir.resolve())
@@ -190,7 +190,7 @@ def check(files: tuple[Path, ...], output_format: str, extensions_dir: Path | No
     Exit status: 0 passed, 1 failed, 2 a file cannot be read or parsed, 3 no Java for HermiT.
     See docs/extending.md.
     """
-    from service.gate import run_gate
+    from service.curation.gate import run_gate
     from service.paths import EXTENSIONS_DIR
 
     report = run_gate(list(files), extensions_dir=extensions_dir or EXTENSIONS_DIR,
@@ -215,8 +215,8 @@ def diff(old: Path, new: Path, output_format: str) -> None:
     with CURIEs and labels. Exit status: 0 compared (whether or not anything differs),
     2 a file cannot be read or parsed.
     """
-    from service.ontology_diff import diff_ontologies, load_side
-    from service.rdf_files import RdfSyntaxError
+    from service.curation.ontology_diff import diff_ontologies, load_side
+    from service.kg.rdf_files import RdfSyntaxError
 
     try:
         old_graph, new_graph = load_side(old), load_side(new)

@@ -33,7 +33,7 @@ class Settings:
     #: Query worker processes (each can be killed at the deadline without harming the server).
     query_workers: int = 2
     #: Heap each sandboxed worker (query, validation, update) may use, in MiB; past it the task
-    #: fails in that worker alone (service.sandbox). 0 leaves it unlimited.
+    #: fails in that worker alone (service.engine.sandbox). 0 leaves it unlimited.
     worker_memory_mb: int = 1024
     #: Seconds one POST /validate may take (parsing and SHACL) before its worker is killed (503).
     validation_timeout: float = 30.0
@@ -52,7 +52,7 @@ class Settings:
     #: With backend "remote": the SPARQL 1.1 query endpoint URL holding the service's graphs
     #: (e.g. http://127.0.0.1:7878/query for ``oxigraph serve``); see docs/deployment.md.
     remote_endpoint: str = ""
-    #: GET answers (service.answer_cache) and named-query results kept per process, each cache
+    #: GET answers (service.web.answer_cache) and named-query results kept per process, each cache
     #: per graph version and at most 64 MiB in all (0 turns both off).
     result_cache_entries: int = 512
     #: Largest single answer or result the caches keep, in bytes (bigger ones are recomputed). A

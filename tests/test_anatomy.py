@@ -10,7 +10,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from service.paths import ONTOLOGY_DIR
-from service.rdf_files import parse_rdf_file
+from service.kg.rdf_files import parse_rdf_file
 from tests.conftest import REFERENCE_DIR
 
 LBP = Namespace("https://w3id.org/lbp-kg/id/")

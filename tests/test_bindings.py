@@ -12,11 +12,11 @@ import pyoxigraph as ox
 import pytest
 
 from bench.named_queries import core_data, example_bindings
-from service.backends.bindings import bind_with_values
-from service.catalog import Catalog
-from service.labels import LabelIndex
+from service.store.bindings import bind_with_values
+from service.kg.catalog import Catalog
+from service.kg.labels import LabelIndex
 from service.paths import QUERIES_DIR
-from service.store import OxigraphStore
+from service.store.oxigraph import OxigraphStore
 
 EX = "http://example.org/"
 LBP = "https://w3id.org/lbp-kg/id/"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from service.catalog import Catalog, CatalogError, MissingParameter, load_query
+from service.kg.catalog import Catalog, CatalogError, MissingParameter, load_query
 from service.paths import QUERIES_DIR
 
 #: the public contract: these names and parameters must not change

@@ -11,11 +11,11 @@ import pytest
 from click.testing import CliRunner
 from rdflib import BNode, Graph
 
-from service import ontology
+from service.kg import ontology
 from service.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEMS, EXIT_REASONER_UNAVAILABLE, main
 from service.paths import ONTOLOGY_DIR, PROJECT_ROOT
-from service.rdf_files import parse_rdf_file
-from service.validation import merge_graphs
+from service.kg.rdf_files import parse_rdf_file
+from service.curation.validation import merge_graphs
 
 DATA = Path(__file__).parent / "data" / "shapes"
 MUSCLE_WITHOUT_INSERTION = DATA / "invalid" / "muscle-without-insertion.ttl"
@@ -120,7 +120,7 @@ def test_reason_writes_asserted_and_inferred_triples_as_turtle(runner, small_ont
 
 
 def test_help_lists_the_commands_without_importing_validation_reasoning_or_app_code():
-    heavy = ("pyshacl", "owlready2", "service.validation", "service.reasoning", "service.knowledge")
+    heavy = ("pyshacl", "owlready2", "service.curation.validation", "service.curation.reasoning", "service.kg.knowledge")
     code = ("import sys; from service.cli import main; "
             "from click.testing import CliRunner; r = CliRunner().invoke(main, ['--help']); "
             f"print(r.output); print(sorted(m for m in {heavy!r} if m in sys.modules))")

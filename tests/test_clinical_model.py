@@ -12,7 +12,7 @@ from rdflib import OWL, RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, SKOS, XSD
 
 from service.paths import ONTOLOGY_DIR
-from service.rdf_files import parse_rdf_file
+from service.kg.rdf_files import parse_rdf_file
 
 LBP = Namespace("https://w3id.org/lbp-kg/id/")
 OBO = Namespace("http://purl.obolibrary.org/obo/")

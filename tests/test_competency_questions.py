@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.catalog import Catalog
-from service.labels import get_label_index
+from service.kg.catalog import Catalog
+from service.kg.labels import get_label_index
 from service.paths import QUERIES_DIR
 
 ARTICLE = "Lau: Low back pain and the role of the glutes"

@@ -6,7 +6,7 @@ import gzip
 import pytest
 
 from service import create_app
-from service.compression import MIN_BYTES, accepts_gzip
+from service.web.compression import MIN_BYTES, accepts_gzip
 
 COMPENSATORS = "/queries/compensators?muscle=gluteus%20medius"  # several kB of JSON
 SMALL_ASK = "/sparql?query=ASK%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D"

@@ -14,7 +14,7 @@ from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.plugins.shared.jsonld.context import Context
 
 from service.paths import CONTEXT_FILE
-from service.rdf_files import parse_rdf_bytes
+from service.kg.rdf_files import parse_rdf_bytes
 
 LBP = "https://w3id.org/lbp-kg/id/"
 OBO = "http://purl.obolibrary.org/obo/"

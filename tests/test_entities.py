@@ -8,8 +8,8 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from service.entities import CONTEXT_IRI, ontology_bytes
-from service.rdf_files import parse_rdf_bytes
+from service.web.views.entities import CONTEXT_IRI, ontology_bytes
+from service.kg.rdf_files import parse_rdf_bytes
 
 LBP = "https://w3id.org/lbp-kg/id/"
 OBO = "http://purl.obolibrary.org/obo/"

@@ -11,9 +11,9 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
-from service.executor import QueryError, QueryExecutor, QueryJob, QuerySyntaxError, QueryTimeout, QueryTooCostly
-from service.ontology import Module
-from service.store import OxigraphStore
+from service.engine.executor import QueryError, QueryExecutor, QueryJob, QuerySyntaxError, QueryTimeout, QueryTooCostly
+from service.kg.ontology import Module
+from service.store.oxigraph import OxigraphStore
 
 TIMEOUT = 1.5
 MARGIN = 1.5

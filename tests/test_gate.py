@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from service.cli import main
-from service.gate import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, run_gate
+from service.curation.gate import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, run_gate
 
 EXTENSIONS = Path(__file__).parent / "data" / "extensions"
 BROKEN = EXTENSIONS / "broken"

@@ -7,8 +7,8 @@ import time
 import pytest
 
 from service import create_app
-from service.http_cache import ResultCache
-from service.query_response import query_executor, result_cache
+from service.web.http_cache import ResultCache
+from service.web.query_response import query_executor, result_cache
 
 COMPENSATORS = "/queries/compensators?muscle=gluteus%20medius"
 SPARQL_GET = "/sparql?query=ASK%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D"
@@ -70,7 +70,7 @@ def test_post_and_error_answers_are_not_marked_cacheable(client):
 
 
 def answer_cache(app):
-    return app.wsgi_app  # service.answer_cache.AnswerCache, in front of the Flask app
+    return app.wsgi_app  # service.web.answer_cache.AnswerCache, in front of the Flask app
 
 
 def test_a_repeated_get_is_replayed_from_the_answer_cache_without_running_the_query(client, cache_app):

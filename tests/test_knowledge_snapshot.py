@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from service import create_app, knowledge
+from service import create_app
+from service.kg import knowledge
 from service.config import load_config
-from service.knowledge import load_store
-from service.labels import LabelIndex
-from service.store import INFERRED_GRAPH, snapshot_lock, snapshot_path
+from service.kg.knowledge import load_store
+from service.kg.labels import LabelIndex
+from service.store.oxigraph import INFERRED_GRAPH, snapshot_lock, snapshot_path
 
 EXTENSION = """@prefix lbp: <https://w3id.org/lbp-kg/id/> .
 @prefix owl: <http://www.w3.org/2002/07/owl#> .

@@ -6,9 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from service.labels import (AmbiguousEntity, EntityNotFound, LabelIndex, cached_label_index,
+from service.kg.labels import (AmbiguousEntity, EntityNotFound, LabelIndex, cached_label_index,
                             get_label_index, normalise)
-from service.spelling import SpellingIndex
+from service.kg.spelling import SpellingIndex
 
 LBP = "https://w3id.org/lbp-kg/id/"
 MUSCLE = LBP + "Muscle"

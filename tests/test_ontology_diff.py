@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from rdflib import Graph
 
 from service.cli import EXIT_BAD_INPUT, EXIT_OK, main
-from service.ontology_diff import diff_ontologies, load_side, rdf_files
+from service.curation.ontology_diff import diff_ontologies, load_side, rdf_files
 from service.paths import ONTOLOGY_DIR
 
 EXAMPLE = Path(__file__).parent / "data" / "extensions" / "psoas-minor.ttl"

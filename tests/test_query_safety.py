@@ -9,8 +9,8 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
-from service.query_guard import QueryRefused, inspect_query
-from service.query_response import query_executor
+from service.engine.query_guard import QueryRefused, inspect_query
+from service.web.query_response import query_executor
 from test_sparql_protocol import ANATOMY, CLINICAL, tiny_app
 
 TIMEOUT = 1.5

@@ -8,10 +8,10 @@ import pytest
 from rdflib import Graph, URIRef
 
 from service.paths import ONTOLOGY_DIR
-from service.rdf_files import parse_rdf_file
-from service.reasoning import (JAVA_INSTALL_HINT, JavaNotFoundError, inferred_graph, reason,
+from service.kg.rdf_files import parse_rdf_file
+from service.curation.reasoning import (JAVA_INSTALL_HINT, JavaNotFoundError, inferred_graph, reason,
                                without_imports)
-from service.validation import merge_graphs
+from service.curation.validation import merge_graphs
 
 DATA = Path(__file__).parent / "data" / "shapes"
 VOCABULARY = [ONTOLOGY_DIR / "modules" / "core.ttl", ONTOLOGY_DIR / "modules" / "sources.ttl"]
@@ -79,7 +79,7 @@ def test_imports_are_stripped_before_reasoning_so_nothing_is_fetched():
 
 @needs_java
 def test_the_shipped_ontology_is_consistent_with_no_unsatisfiable_classes():
-    from service.ontology import load_ontology
+    from service.kg.ontology import load_ontology
 
     result = reason(load_ontology())
     assert result.consistent, result.explanation

@@ -7,7 +7,7 @@ import re
 import pyoxigraph as ox
 import pytest
 
-from service.results import (GRAPH_MEDIA_TYPES, ResultNotAcceptable, serialize_boolean,
+from service.engine.results import (GRAPH_MEDIA_TYPES, ResultNotAcceptable, serialize_boolean,
                              serialize_query_result, serialize_solutions, serialize_triples)
 
 PYOXIGRAPH_FORMATS = {

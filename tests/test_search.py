@@ -5,8 +5,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from service.labels import LabelIndex, get_label_index
-from service.search import MAX_LIMIT
+from service.kg.labels import LabelIndex, get_label_index
+from service.web.views.search import MAX_LIMIT
 
 LBP = "https://w3id.org/lbp-kg/id/"
 GLUTEUS_MUSCLES = {LBP + "gluteus-medius", LBP + "gluteus-maximus", LBP + "gluteus-minimus"}

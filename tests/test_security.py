@@ -18,9 +18,9 @@ from click.testing import CliRunner
 
 from service import create_app
 from service.cli import main
-from service.executor import QueryExecutor, QueryJob
-from service.extension_store import write_durably
-from service.gate import EXIT_OK
+from service.engine.executor import QueryExecutor, QueryJob
+from service.curation.extension_store import write_durably
+from service.curation.gate import EXIT_OK
 
 TOKEN = "security-token-7c1e"
 GRAPH = "https://w3id.org/lbp-kg/ontology/extensions/security-probe"

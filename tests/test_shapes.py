@@ -12,8 +12,8 @@ import pytest
 from rdflib import Graph
 
 from service.paths import ONTOLOGY_DIR
-from service.rdf_files import parse_rdf_file
-from service.validation import CurieMaker, load_shapes, merge_graphs, validate_graph
+from service.kg.rdf_files import parse_rdf_file
+from service.curation.validation import CurieMaker, load_shapes, merge_graphs, validate_graph
 
 DATA = Path(__file__).parent / "data" / "shapes"
 VALID_EXAMPLE = DATA / "valid-example.ttl"
@@ -119,7 +119,7 @@ def test_every_shape_message_is_a_sentence_and_every_shape_a_violation(shapes):
 
 
 def test_the_shipped_ontology_conforms_to_the_shapes(shapes):
-    from service.ontology import load_ontology
+    from service.kg.ontology import load_ontology
 
     report = validate_graph(load_ontology(), shapes)
     assert report.conforms, report.as_text()

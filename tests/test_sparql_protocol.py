@@ -11,11 +11,12 @@ from rdflib import Graph
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from service import errors, sparql
+from service.web import errors
+from service.web.views import sparql
 from service.config import Settings
-from service.knowledge import KnowledgeBase
-from service.ontology import Module
-from service.store import ASSERTED_GRAPH, OxigraphStore
+from service.kg.knowledge import KnowledgeBase
+from service.kg.ontology import Module
+from service.store.oxigraph import ASSERTED_GRAPH, OxigraphStore
 
 ANATOMY = "https://w3id.org/lbp-kg/test/anatomy"
 CLINICAL = "https://w3id.org/lbp-kg/test/clinical"

@@ -23,14 +23,14 @@ import pyoxigraph as ox
 import pytest
 
 from service import create_app
-from service.backends.rdflib_store import RdflibStore
-from service.backends.remote import RemoteStore
-from service.catalog import Catalog
+from service.store.rdflib_store import RdflibStore
+from service.store.remote import RemoteStore
+from service.kg.catalog import Catalog
 from service.config import load_config
-from service.knowledge import load_data
-from service.labels import LabelIndex
+from service.kg.knowledge import load_data
+from service.kg.labels import LabelIndex
 from service.paths import QUERIES_DIR
-from service.store import ASSERTED_GRAPH, INFERRED_GRAPH, OxigraphStore, UnknownGraphError
+from service.store.oxigraph import ASSERTED_GRAPH, INFERRED_GRAPH, OxigraphStore, UnknownGraphError
 
 BACKENDS = ("oxigraph", "rdflib", "remote")
 LBP = "https://w3id.org/lbp-kg/id/"
@@ -360,9 +360,9 @@ def _respond_with(store, settings):
     """Answer ASK {} through the request path of an app whose store is ``store``."""
     from flask import Flask
 
-    from service.errors import init_app as init_errors
-    from service.knowledge import KnowledgeBase
-    from service.query_response import respond_to_query
+    from service.web.errors import init_app as init_errors
+    from service.kg.knowledge import KnowledgeBase
+    from service.web.query_response import respond_to_query
 
     app = Flask(__name__)
     app.extensions["lbp_kg.settings"] = settings

@@ -6,7 +6,7 @@ import time
 
 import pyoxigraph as ox
 
-from service.store import STALE_SNAPSHOT_SECONDS, OxigraphStore, snapshot_path
+from service.store.oxigraph import STALE_SNAPSHOT_SECONDS, OxigraphStore, snapshot_path
 
 GRAPH = "https://w3id.org/lbp-kg/test/module"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"

@@ -8,9 +8,10 @@ from html.parser import HTMLParser
 import pytest
 from markupsafe import escape
 
-from service import create_app, web
-from service.catalog import Catalog
-from service.web_graph import LBP
+from service import create_app
+from service.web.views import pages as web
+from service.kg.catalog import Catalog
+from service.kg.graph_view import LBP
 
 PATTERN_STEPS = {
     ("prolonged-sitting", "causes", "psoas-tightness"),
@@ -22,7 +23,7 @@ PATTERN_STEPS = {
 
 
 def test_the_app_factory_serves_the_web_pages(app):
-    assert "web" in app.blueprints, "create_app must call service.web.init_app(app)"
+    assert "web" in app.blueprints, "create_app must call service.web.views.pages.init_app(app)"
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 
 from service import create_app
-from service.change_log import ChangeLog
+from service.curation.change_log import ChangeLog
 
 EXTENSIONS = Path(__file__).parent / "data" / "extensions"
 EXAMPLE = EXTENSIONS / "psoas-minor.ttl"
@@ -271,7 +271,7 @@ def test_without_java_writes_are_refused_with_503_and_change_nothing(tmp_path, m
     (tmp_path / "extensions").mkdir()
     app = make_app(tmp_path)
     try:
-        monkeypatch.setattr("service.reasoning.shutil.which", lambda name: None)
+        monkeypatch.setattr("service.curation.reasoning.shutil.which", lambda name: None)
         response = post_update(app.test_client(), insert_data(EXAMPLE))
         assert response.status_code == 503
         assert "Java" in response.get_json()["error"]
@@ -285,7 +285,7 @@ def test_a_torn_last_line_of_the_change_log_is_skipped_with_a_warning(tmp_path, 
     log_file = tmp_path / "changes.jsonl"
     log_file.write_bytes(json.dumps({"id": "a", "who": "x"}).encode() + b"\n" + b'{"id": "b", "who')
     change_log = ChangeLog(log_file)
-    with caplog.at_level(logging.WARNING, logger="service.change_log"):
+    with caplog.at_level(logging.WARNING, logger="service.curation.change_log"):
         assert [e["id"] for e in change_log.read()] == ["a"]
     assert "line 2 is not a complete entry" in caplog.text
     change_log.append({"id": "c"})
@@ -294,7 +294,7 @@ def test_a_torn_last_line_of_the_change_log_is_skipped_with_a_warning(tmp_path, 
 
 
 def test_a_literal_spelling_graph_or_load_is_not_mistaken_for_a_keyword():
-    from service.sparql_update import graphs_named
+    from service.curation.sparql_update import graphs_named
 
     assert graphs_named('INSERT DATA { <https://e.org/a> <https://e.org/b> "LOAD GRAPH <x> SERVICE" }') == []
     assert graphs_named("PREFIX e: <https://e.org/> WITH e:g DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }") \
@@ -302,7 +302,7 @@ def test_a_literal_spelling_graph_or_load_is_not_mistaken_for_a_keyword():
 
 
 def test_an_insert_into_the_target_by_name_lands_in_the_target(writable):
-    from service.sparql_update import apply_update
+    from service.curation.sparql_update import apply_update
 
     target = "https://example.org/g"
     current = Graph()

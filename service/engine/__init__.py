@@ -1,0 +1,1 @@
+"""Running untrusted SPARQL within limits: the guard, sandboxed worker pools, result serialisation."""

@@ -1,0 +1,100 @@
+"""Replay repeated GET answers without entering Flask: a small in-process HTTP cache in front of the app.
+
+A WSGI middleware. The answers it keeps are exactly those ``service.web.http_cache.cacheable``
+tagged (status 200, with an ETag: /sparql GETs, named queries, entity descriptions); errors,
+static files and anything else always go to the app. An answer is
+keyed by the graph version and everything it can depend on: path, query string, ``Accept`` and
+``Accept-Encoding`` (the answers ``Vary`` on them; service.web.compression sits behind this cache, so
+a compressed answer is kept compressed), host, scheme and script root (absolute links and the
+query's base IRI).
+A new graph version (a restart on changed files, or a write) misses every old entry, which then
+ages out of the bounded LRU.
+
+Serving a stored answer costs a dictionary lookup where the Flask request cycle costs ~100 us,
+which is most of what a cached named query used to cost. A matching ``If-None-Match`` gets 304.
+
+A request carrying ``Cache-Control: no-cache`` (or ``no-store``, or ``Pragma: no-cache``) is
+answered by the app afresh, as HTTP asks of a cache, and every cache behind it is bypassed too
+(``wants_fresh_answer``); the benchmark uses this to measure uncached evaluation.
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+from werkzeug.http import unquote_etag
+
+from service.web.http_cache import TAGGED_ANSWER, ResultCache, client_holds, read_whole
+
+#: request headers (as WSGI environ keys) that an answer may depend on besides the graph version
+_KEY_HEADERS = ("PATH_INFO", "QUERY_STRING", "HTTP_ACCEPT", "HTTP_ACCEPT_ENCODING", "HTTP_HOST", "SCRIPT_NAME",
+                "wsgi.url_scheme", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_PREFIX")
+#: answer headers a 304 repeats (RFC 9110 15.4.5, plus CORS so a browser may read it)
+_NOT_MODIFIED_HEADERS = frozenset({"etag", "cache-control", "vary", "access-control-allow-origin",
+                                   "access-control-expose-headers"})
+
+
+def wants_fresh_answer(environ: dict) -> bool:
+    """Tell whether the client asked for an answer not taken from a cache (no-cache / no-store)."""
+    cache_control = environ.get("HTTP_CACHE_CONTROL", "")
+    return ("no-cache" in cache_control or "no-store" in cache_control
+            or "no-cache" in environ.get("HTTP_PRAGMA", ""))
+
+
+class _Answer:
+    """One stored answer: status line, headers and body, plus what a 304 for it needs."""
+
+    __slots__ = ("status", "headers", "body", "etag", "not_modified_headers")
+
+    def __init__(self, status: str, headers: list[tuple[str, str]], body: bytes):
+        self.status, self.headers, self.body = status, headers, body
+        self.etag = unquote_etag(next(value for name, value in headers if name.lower() == "etag"))[0]
+        self.not_modified_headers = [(n, v) for n, v in headers if n.lower() in _NOT_MODIFIED_HEADERS]
+
+
+class AnswerCache:
+    """WSGI middleware replaying stored answers of GET requests (see the module docstring)."""
+
+    def __init__(self, app: Callable, version: Callable[[], str], before: Callable[[], None] | None = None,
+                 max_entries: int = 512, max_entry_bytes: int = 1024 * 1024):
+        """``version`` returns the current graph version; ``before`` runs first on every request
+        (the reloader's check, so another process's write is noticed even when answers are cached)."""
+        self.app = app
+        self.version = version
+        self.before = before
+        self.entries = ResultCache(max_entries, max_entry_bytes)
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") != "GET" or self.entries.max_entries <= 0:
+            return self.app(environ, start_response)
+        if self.before is not None:
+            self.before()
+        key = (self.version(), *(environ.get(name) for name in _KEY_HEADERS))
+        fresh = wants_fresh_answer(environ)
+        if not fresh:
+            answer = self.entries.get(key)
+            if answer is not None:
+                return self._replay(answer, environ, start_response)
+        return self._answer_and_keep(key, environ, start_response, keep="no-store" not in
+                                     environ.get("HTTP_CACHE_CONTROL", ""))
+
+    @staticmethod
+    def _replay(answer: _Answer, environ: dict, start_response: Callable) -> list[bytes]:
+        if client_holds(environ, answer.etag):
+            start_response("304 NOT MODIFIED", list(answer.not_modified_headers))
+            return []
+        start_response(answer.status, list(answer.headers))
+        return [answer.body]
+
+    def _answer_and_keep(self, key: tuple, environ: dict, start_response: Callable, keep: bool):
+        seen: dict = {}
+
+        def record(status: str, headers: list[tuple[str, str]], exc_info=None):
+            seen["status"], seen["headers"] = status, headers
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        body = self.app(environ, record)
+        if not keep or not environ.get(TAGGED_ANSWER) or not seen.get("status", "").startswith("200"):
+            return body
+        data = read_whole(body)
+        self.entries.put(key, _Answer(seen["status"], list(seen["headers"]), data), len(data))
+        return [data]

@@ -1,0 +1,227 @@
+"""The pages people use: home, the pattern as a picture, the questions, and the SPARQL editor.
+
+The browser libraries (Cytoscape.js, YASGUI) are installed by ``npm ci`` into node_modules/ and
+served from there under /assets/, so the pages work offline; when they are missing, the pages
+say what to run instead of showing a blank box.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request, send_file, url_for
+
+from service.kg import labels, graph_view as web_graph
+from service.web.views import named_queries
+from service.store.bindings import bind_with_values
+from service.kg.catalog import Catalog, NamedQuery, Parameter
+from service.web.errors import ApiError
+from service.paths import PROJECT_ROOT
+
+bp = Blueprint("web", __name__)
+
+#: The browser files a page may load, by the name they are served under at /assets/<name>.
+#: Only these are served: node_modules/ holds far more than a page needs.
+ASSETS = {
+    "cytoscape.min.js": "cytoscape/dist/cytoscape.min.js",
+    "cytoscape-dagre.min.js": "cytoscape-dagre/dist/cytoscape-dagre.min.js",
+    "yasgui.min.js": "@zazuko/yasgui/build/yasgui.min.js",
+    "yasgui.min.css": "@zazuko/yasgui/build/yasgui.min.css",
+}
+GRAPH_ASSETS = ("cytoscape.min.js", "cytoscape-dagre.min.js")
+EDITOR_ASSETS = ("yasgui.min.js", "yasgui.min.css")
+INSTALL_COMMAND = "npm ci"
+DEFAULT_NODE_MODULES = PROJECT_ROOT / "node_modules"
+
+#: The worked example on the home page and in the graph page's hints.
+EXAMPLE_EXPLAIN = {"from": "prolonged sitting", "to": "low back pain"}
+
+
+def node_modules_dir() -> Path:
+    """Return where ``npm ci`` put the browser libraries (the ``node_modules_dir`` extra setting)."""
+    configured = current_app.config.get("LBP_KG_EXTRA", {}).get("node_modules_dir")
+    return Path(configured) if configured else DEFAULT_NODE_MODULES
+
+
+def missing_assets(names: tuple[str, ...]) -> list[str]:
+    """Return the node_modules paths among ``names`` that are not installed."""
+    root = node_modules_dir()
+    return [ASSETS[name] for name in names if not (root / ASSETS[name]).is_file()]
+
+
+def _kb():
+    return current_app.extensions["lbp_kg"]
+
+
+def _entity_href(name: str) -> str:
+    return f"{request.script_root}/id/{name}"
+
+
+def _catalogue() -> list[NamedQuery]:
+    """Return the named queries of the public catalogue, in catalogue order."""
+    catalog = current_app.extensions.get(named_queries.CATALOG_KEY)
+    if catalog is None:  # the pages work without the /queries blueprint too
+        catalog = current_app.extensions[named_queries.CATALOG_KEY] = Catalog.load()
+    return list(catalog)
+
+
+@bp.get("/")
+def home():
+    """Render the home page: search, entry points, muscles A to Z and the questions."""
+    muscles = web_graph.muscles_a_to_z(_kb())
+    letters: dict[str, list[dict]] = {}
+    for muscle in muscles:
+        letters.setdefault(muscle["label"][:1].upper(), []).append(muscle)
+    return render_template("home.html", active_page="search", letters=letters, queries=_catalogue(),
+                           example=EXAMPLE_EXPLAIN)
+
+
+@bp.get("/graph")
+def graph_page():
+    """Render the interactive graph: the whole pattern, one term's neighbourhood, or a path."""
+    focus = request.args.get("focus", "").strip()
+    try:
+        focus_label = labels.get_label_index(current_app).resolve(focus).label if focus else ""
+    except LookupError:
+        focus_label = focus  # the page shows the error /graph.json gives for it
+    return render_template(
+        "graph.html",
+        active_page="graph",
+        focus=focus,
+        focus_label=focus_label,
+        path_from=request.args.get("from", "").strip(),
+        path_to=request.args.get("to", "").strip(),
+        missing=missing_assets(GRAPH_ASSETS),
+        install_command=INSTALL_COMMAND,
+        example=EXAMPLE_EXPLAIN,
+    )
+
+
+@bp.get("/graph.json")
+def graph_data():
+    """Return the graph as Cytoscape elements with its legend: the pattern, or ``focus``'s neighbourhood."""
+    kb = _kb()
+    index = labels.get_label_index(current_app)
+    text = request.args.get("focus", "").strip()
+    if not text:
+        data = web_graph.graph_elements(index, web_graph.pattern_edges(kb), _entity_href)
+        return jsonify(focus=None, title="The lower crossed syndrome pattern", **data)
+    focus = _resolve(index, text)
+    name = web_graph.local_name(focus.iri)
+    data = web_graph.graph_elements(index, web_graph.neighbourhood_edges(kb, focus.iri), _entity_href,
+                                    focus=focus.iri)
+    return jsonify(focus={"iri": focus.iri, "id": name, "label": focus.label, "href": _entity_href(name)},
+                   title=f"Around {focus.label}", **data)
+
+
+def _resolve(index: labels.LabelIndex, text: str) -> labels.Entity:
+    """Return the entity ``text`` names (label, synonym, CURIE or IRI); 404 or 409 when it cannot."""
+    try:
+        return index.resolve(text)
+    except labels.EntityNotFound as err:
+        raise ApiError(404, f"{err}; pick one of the suggestions, or search at /search?q=",
+                       focus=text, suggestions=[e.summary() for e in err.suggestions]) from None
+    except labels.AmbiguousEntity as err:
+        raise ApiError(409, str(err), focus=text, candidates=[e.summary() for e in err.candidates]) from None
+
+
+def example_for(query: NamedQuery, param: Parameter) -> str | None:
+    """Return the value the query's header suggests for a parameter (``# example:``), if any."""
+    return dict(query.examples).get(param.name)
+
+
+@bp.get("/questions")
+def questions():
+    """Render every named query as a form, with its SPARQL and download links."""
+    return render_template("questions.html", active_page="questions", queries=_catalogue(), example_for=example_for)
+
+
+@bp.get("/assets/<path:name>")
+def asset(name: str):
+    """Serve one whitelisted browser library file from node_modules/."""
+    if name not in ASSETS:
+        raise ApiError(404, f"no asset called {name!r}; available: {', '.join(sorted(ASSETS))}")
+    path = node_modules_dir() / ASSETS[name]
+    if not path.is_file():
+        raise ApiError(404, f"{ASSETS[name]} is not installed; run `{INSTALL_COMMAND}` in the "
+                            "project folder (it installs package-lock.json into node_modules/)")
+    return send_file(path, max_age=3600)
+
+
+def editor_example(query: NamedQuery, index: labels.LabelIndex) -> dict:
+    """Return a catalogue query as an editor tab, its parameters bound to example values.
+
+    The values are bound as the rdflib and remote backends bind them: a VALUES block opening the
+    WHERE clause and every subquery that projects the parameter. A trailing VALUES clause would
+    not do: the named queries start from their parameter in a subquery, which it never reaches.
+    """
+    terms, notes = {}, []
+    for param in query.parameters:
+        example = example_for(query, param)
+        try:
+            entity = index.resolve(example, param.type_iris) if example else None
+        except LookupError:
+            entity = None
+        if entity is not None:
+            terms[param.name] = ox.NamedNode(entity.iri)
+            notes.append(f"# ?{param.name} is bound to an example, {entity.label}, in every VALUES block below:\n"
+                         "# change them all to ask about another.\n")
+    text = query.text.rstrip() + "\n"
+    return {"name": query.title, "query": "".join(notes) + bind_with_values(text, terms)}
+
+
+def render_sparql_editor() -> str:
+    """Render the YASGUI SPARQL editor page, with the catalogue's queries as example tabs.
+
+    sparql.py calls this from its bare-GET branch when the client prefers text/html.
+    """
+    index = labels.get_label_index(current_app)
+    return render_template(
+        "sparql_editor.html",
+        active_page="sparql",
+        endpoint=f"{request.script_root}/sparql",
+        examples=[editor_example(query, index) for query in _catalogue()],
+        missing=missing_assets(EDITOR_ASSETS),
+        install_command=INSTALL_COMMAND,
+    )
+
+
+def entity_extras(iri: str) -> dict:
+    """Return what the web pages add to an entity page: a graph link and the motor points.
+
+    Called from templates/entity_web.html, which entity.html includes.
+    """
+    if not iri.startswith(web_graph.LBP):
+        return {"graph_href": None, "motor_points": []}
+    name = web_graph.local_name(iri)
+    points: dict[str, dict] = {}
+    for row in _kb().store.query(web_graph.internal_query("web-motor-points"),
+                                 substitutions={ox.Variable("muscle"): ox.NamedNode(iri)}):
+        point_iri = row["point"].value
+        point = points.setdefault(point_iri, {
+            "label": _value(row["pointLabel"]) or web_graph.local_name(point_iri),
+            "href": _entity_href(web_graph.local_name(point_iri)),
+            "location": _value(row["location"]),
+            "targets": [],
+        })
+        if row["target"] is not None:
+            point["targets"].append({
+                "treatment": _value(row["treatmentLabel"]),
+                "condition": _value(row["conditionLabel"]),
+                "priority": _value(row["priority"]),
+                "indication": _value(row["indication"]),
+                "source": _value(row["sourceLabel"]),
+                "source_href": (_entity_href(web_graph.local_name(row["source"].value))
+                                if row["source"] is not None else None),
+            })
+    return {"graph_href": url_for("web.graph_page", focus=f"lbp:{name}"), "motor_points": list(points.values())}
+
+
+def _value(term) -> str | None:
+    return term.value if term is not None else None
+
+
+def init_app(app: Flask) -> None:
+    """Register the web pages, and the helper entity pages call for their graph link and motor points."""
+    app.register_blueprint(bp)
+    app.add_template_global(entity_extras, "web_entity_extras")

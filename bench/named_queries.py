@@ -25,7 +25,7 @@ from service.kg.catalog import Catalog, NamedQuery
 from service.kg.labels import LabelIndex
 from service.kg.ontology import load_core_modules
 from service.paths import QUERIES_DIR
-from service.store.oxigraph import LoadedData, OxigraphStore, graph_to_ntriples
+from service.store import LoadedData, OxigraphStore, graph_to_ntriples
 
 #: a query slower than this (ms) in its first run is run once only: its median would take minutes
 SLOW_FIRST_RUN_MS = 2_000.0

@@ -45,9 +45,8 @@ class Settings:
     #: worker processes over a shared read-only snapshot), "rdflib" (the slow reference
     #: implementation, in-process) or "remote" (a SPARQL 1.1 endpoint, see remote_endpoint).
     backend: str = "oxigraph"
-    #: With backend "oxigraph": hold the graph in each process's memory (the fastest queries). Off:
-    #: every process reads the one on-disk snapshot in cache_dir, shared through the page cache
-    #: (a restart opens it without parsing; in-process queries run 3-18x slower).
+    #: Kept so existing configurations still load: the graph is always held in memory (false only
+    #: logs a warning). Graphs that outgrow one process go to a remote engine (docs/deployment.md).
     store_in_memory: bool = True
     #: With backend "remote": the SPARQL 1.1 query endpoint URL holding the service's graphs
     #: (e.g. http://127.0.0.1:7878/query for ``oxigraph serve``); see docs/deployment.md.

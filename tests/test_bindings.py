@@ -16,7 +16,7 @@ from service.store.bindings import bind_with_values
 from service.kg.catalog import Catalog
 from service.kg.labels import LabelIndex
 from service.paths import QUERIES_DIR
-from service.store.oxigraph import OxigraphStore
+from service.store import OxigraphStore
 
 EX = "http://example.org/"
 LBP = "https://w3id.org/lbp-kg/id/"

@@ -11,9 +11,10 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
-from service.engine.executor import QueryError, QueryExecutor, QueryJob, QuerySyntaxError, QueryTimeout, QueryTooCostly
+from service.engine.executor import QueryExecutor, QueryJob
+from service.store.errors import QueryError, QuerySyntaxError, QueryTimeout, QueryTooCostly
 from service.kg.ontology import Module
-from service.store.oxigraph import OxigraphStore
+from service.store import OxigraphStore
 
 TIMEOUT = 1.5
 MARGIN = 1.5

@@ -12,7 +12,7 @@ from service.kg.inference import load_rules, materialise_into
 from service.kg.knowledge import KnowledgeBase, load_store
 from service.kg.ontology import merge
 from service.kg.rdf_files import RdfSyntaxError
-from service.store.oxigraph import INFERRED_GRAPH
+from service.store import INFERRED_GRAPH
 
 EXTENSION = """@prefix lbp: <https://w3id.org/lbp-kg/id/> .
 @prefix owl: <http://www.w3.org/2002/07/owl#> .

@@ -70,7 +70,5 @@ def test_the_ontology_download_lists_every_module_served_with_its_version(client
     assert "<https://w3id.org/lbp-kg/ontology/anatomy> -" in listed
 
 
-def test_health_says_where_the_process_reads_the_graph(client, tmp_path):
+def test_health_says_where_the_process_reads_the_graph(client):
     assert client.get("/health").get_json()["store"] == "memory"
-    shared = create_app({"store_in_memory": False, "cache_dir": str(tmp_path)})
-    assert shared.test_client().get("/health").get_json()["store"] == "on-disk"

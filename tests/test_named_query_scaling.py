@@ -13,7 +13,7 @@ from bench.generate import generate_triples, ontology_iri
 from bench.named_queries import core_data, example_bindings
 from service.kg.catalog import Catalog
 from service.kg.labels import LabelIndex
-from service.store.oxigraph import LoadedData, OxigraphStore
+from service.store import LoadedData, OxigraphStore
 
 SYNTHETIC_TRIPLES = 3_000
 SYNTHETIC_IRI_PART = "/id/syn-"

@@ -8,7 +8,7 @@ import pyoxigraph as ox
 import pytest
 
 from service.paths import QC_QUERIES_DIR
-from service.store.oxigraph import ASSERTED_GRAPH
+from service.store import ASSERTED_GRAPH
 
 CHECKS = sorted(QC_QUERIES_DIR.glob("*-violation.rq"))
 

@@ -16,7 +16,7 @@ from service.web.views import sparql
 from service.config import Settings
 from service.kg.knowledge import KnowledgeBase
 from service.kg.ontology import Module
-from service.store.oxigraph import ASSERTED_GRAPH, OxigraphStore
+from service.store import ASSERTED_GRAPH, OxigraphStore
 
 ANATOMY = "https://w3id.org/lbp-kg/test/anatomy"
 CLINICAL = "https://w3id.org/lbp-kg/test/clinical"

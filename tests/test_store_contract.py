@@ -30,7 +30,7 @@ from service.config import load_config
 from service.kg.knowledge import load_data
 from service.kg.labels import LabelIndex
 from service.paths import QUERIES_DIR
-from service.store.oxigraph import ASSERTED_GRAPH, INFERRED_GRAPH, OxigraphStore, UnknownGraphError
+from service.store import ASSERTED_GRAPH, INFERRED_GRAPH, OxigraphStore, UnknownGraphError
 
 BACKENDS = ("oxigraph", "rdflib", "remote")
 LBP = "https://w3id.org/lbp-kg/id/"

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 from service.kg.catalog import Catalog, NamedQuery
 from service.kg.labels import AmbiguousEntity, EntityNotFound, LabelIndex, compact_iri
 from service.kg.ontology import Module
-from service.store.oxigraph import OxigraphStore
+from service.store import OxigraphStore
 
 #: new terms a query is asked about, at most (the rest are counted in a note)
 MAX_NEW_TERM_RUNS = 5

@@ -22,7 +22,7 @@ from typing import Callable
 import pyoxigraph as ox
 from rdflib import Graph
 
-from service.engine.executor import QuerySyntaxError
+from service.store.errors import QuerySyntaxError
 from service.engine.query_guard import (QueryRefused, declarations, iri_of, refuse_deep_nesting,
                                  refuse_network_and_updates)
 from service.store.sparql_tokens import tokenize

@@ -14,20 +14,21 @@ are cheap is how a cheap-looking query once stalled the service.
 """
 from __future__ import annotations
 
+import functools
 import logging
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
-import pyoxigraph as ox
-
-from service.engine.results import ResultNotAcceptable, SerializedResult, serialize_query_result
+from service.engine.results import ResultNotAcceptable, SerializedResult, write_result
 from service.engine.sandbox import SandboxBusy, SandboxCrashed, SandboxExhausted, SandboxPool, SandboxTimeout
-from service.store.oxigraph import OxigraphStore, QueryDataset, open_snapshot
+from service.store.errors import (NotAcceptableResult, QueryEvaluationError, QueryFailed, QuerySyntaxError,
+                                  QueryTimeout, QueryTooCostly, WorkersBusy)
+from service.store.interface import LoadedData, QueryDataset, Store
+from service.store.oxigraph import OxigraphStore, evaluate_on, open_snapshot
 
 log = logging.getLogger(__name__)
 
-_POSITION = re.compile(r"error at (\d+):(\d+)")
 
 
 # --- what crosses the process boundary --------------------------------------------------------
@@ -55,104 +56,14 @@ class _Failure:
     detail: str | None = None
 
 
-class QueryError(Exception):
-    """A query could not be answered; subclasses say why."""
-
-
-class QuerySyntaxError(QueryError):
-    """The query does not parse; ``line`` and ``column`` locate the error when known.
-
-    The parser's own message lists every character class it would have accepted; the message kept
-    here names the place, what stands there, and the few tokens that could come next.
-    """
-
-    def __init__(self, message: str, text: str | None = None):
-        match = _POSITION.search(message)
-        self.line = int(match.group(1)) if match else None
-        self.column = int(match.group(2)) if match else None
-        super().__init__(readable_syntax_error(message, text, self.line, self.column))
-
-
-#: an expected token in the parser's message is quoted ("{", "WHERE"); character ranges are not
-_EXPECTED_TOKEN = re.compile(r'"((?:[^"\\]|\\.)+)"')
-_MOST_EXPECTED_SHOWN = 8
-
-
-def readable_syntax_error(message: str, text: str | None, line: int | None, column: int | None) -> str:
-    """Say where the query stops parsing, what stands there, and what could come instead."""
-    if line is None:
-        return message.split("\n", 1)[0][:200]
-    said = f"syntax error at line {line}, column {column}"
-    if text is not None:
-        lines = text.splitlines() or [""]
-        rest = lines[line - 1][column - 1:] if line <= len(lines) else ""
-        said += f", near {rest[:30]!r}" if rest.strip() else ", at the end of the line"
-    expected = list(dict.fromkeys(_EXPECTED_TOKEN.findall(message)))
-    if expected and len(expected) <= _MOST_EXPECTED_SHOWN:
-        said += "; expected " + " or ".join(expected)
-    return said + " (check the braces, the dots between patterns and the keywords' spelling)"
-
-
-class QueryTimeout(QueryError):
-    """The query ran past the time limit and its worker was killed."""
-
-    def __init__(self, seconds: float):
-        super().__init__(f"query exceeded the {seconds:g} s time limit; simplify it or add LIMIT")
-        self.seconds = seconds
-
-
-class QueryTooCostly(QueryError):
-    """The query needed more memory or CPU time than a query worker may use."""
-
-    def __init__(self, reason: str):
-        super().__init__(f"the query was stopped: {reason}; simplify it or add LIMIT")
-
-
-class WorkersBusy(QueryError):
-    """Every query worker stayed busy until the deadline."""
-
-    def __init__(self, seconds: float):
-        super().__init__(f"every query worker stayed busy for {seconds:g} s; try again shortly")
-
-
-class QueryFailed(QueryError):
-    """Evaluation failed (or the worker died) for a reason other than syntax or time."""
-
-
-class QueryEvaluationError(QueryError):
-    """The query parsed but evaluating it raised an error (a fault of the query)."""
-
-
-class EndpointUnavailable(QueryError):
-    """The remote SPARQL endpoint cannot be reached or is overloaded (the client may retry)."""
-
-
-class EndpointFailed(QueryError):
-    """The remote SPARQL endpoint failed, or answered with something that does not parse."""
-
-
-class NotAcceptableResult(QueryError):
-    """The query's kind of result cannot be written in any media type the client accepts."""
-
-    def __init__(self, kind: str):
-        super().__init__(f"no acceptable media type for {kind} results")
-        self.kind = kind
-
-
 # --- the worker process -----------------------------------------------------------------------
 
-def execute_job(store: ox.Store, job: QueryJob, max_rows: int,
+def execute_job(evaluate: Callable, job: QueryJob, max_rows: int,
                 prefixes: dict[str, str] | None) -> SerializedResult | _Failure:
-    """Evaluate one job against a store and write its result; failures are returned, not raised."""
-    options = job.dataset.query_options()
-    if job.base_iri:
-        options["base_iri"] = job.base_iri
-    if job.substitutions:
-        options["substitutions"] = {ox.Variable(name): term for name, term in job.substitutions}
+    """Evaluate one job with a store's ``evaluate`` and write its result; failures are returned, not raised."""
     try:
-        result = store.query(job.sparql, **options)
-        return serialize_query_result(result, solutions_type=job.solutions_type,
-                                      graph_type=job.graph_type, max_rows=max_rows, prefixes=prefixes)
+        result = evaluate(job.sparql, job.dataset, dict(job.substitutions), job.base_iri)
+        return write_result(result, job.solutions_type, job.graph_type, max_rows, prefixes)
     except SyntaxError as err:
         return _Failure("syntax", str(err), job.sparql)
     except ResultNotAcceptable as err:
@@ -163,22 +74,33 @@ def execute_job(store: ox.Store, job: QueryJob, max_rows: int,
         return _Failure("evaluation", f"{type(err).__name__}: {err}")
 
 
-def open_query_store(snapshot: str, max_rows: int, prefixes: dict[str, str]) -> tuple:
-    """Set up a query worker: open the store's snapshot (run once in each new worker)."""
-    return open_snapshot(snapshot), max_rows, prefixes
+def open_oxigraph_snapshot(snapshot: str, max_rows: int, prefixes: dict[str, str]) -> tuple:
+    """Set up a query worker over Oxigraph: open the store's snapshot (once in each new worker)."""
+    return functools.partial(evaluate_on, open_snapshot(snapshot)), max_rows, prefixes
+
+
+def open_rdflib_copy(data: LoadedData, max_rows: int, prefixes: dict[str, str]) -> tuple:
+    """Set up a query worker over rdflib: parse the same graphs again (once in each new worker)."""
+    from service.store.rdflib_store import RdflibStore
+
+    return RdflibStore.from_data(data).evaluate, max_rows, prefixes
 
 
 def answer_query_job(state: tuple, job: QueryJob) -> SerializedResult | _Failure:
     """Answer one job in a query worker."""
-    store, max_rows, prefixes = state
-    return execute_job(store, job, max_rows, prefixes)
+    evaluate, max_rows, prefixes = state
+    return execute_job(evaluate, job, max_rows, prefixes)
 
 
 @dataclass
 class QueryExecutor:
-    """Answers query jobs over one store: trusted ones in process, client ones in sandboxed workers."""
+    """Answers query jobs over one store: trusted ones in process, client ones in sandboxed workers.
 
-    store: OxigraphStore
+    The store is an embedded one (``OxigraphStore`` or ``RdflibStore``) that a worker can open a
+    copy of; a remote engine is answered by ``service.engine.answering.RemoteAnswerer``.
+    """
+
+    store: Store
     cache_dir: str
     timeout: float = 10.0
     max_rows: int = 10000
@@ -190,11 +112,14 @@ class QueryExecutor:
         self._snapshot: Path | None = None
         #: how many trusted (named) queries ran in this process
         self.runs_in_process = 0
-        self.pool = SandboxPool("query", open_query_store, self._setup_args, answer_query_job,
+        setup = open_oxigraph_snapshot if isinstance(self.store, OxigraphStore) else open_rdflib_copy
+        self.pool = SandboxPool("query", setup, self._setup_args, answer_query_job,
                                 timeout=self.timeout, workers=self.workers, memory_mb=self.memory_mb,
                                 preload=("service.engine.executor",))
 
     def _setup_args(self) -> tuple:
+        if not isinstance(self.store, OxigraphStore):
+            return self.store.to_data(), self.max_rows, self.prefixes
         if self._snapshot is None:
             self._snapshot = self.store.write_snapshot(self.cache_dir)
         return str(self._snapshot), self.max_rows, self.prefixes
@@ -203,7 +128,7 @@ class QueryExecutor:
         """Return the job's serialised result, or raise a QueryError."""
         if job.trusted:
             self.runs_in_process += 1
-            return _result_of(execute_job(self.store.store, job, self.max_rows, self.prefixes))
+            return _result_of(execute_job(self.store.evaluate, job, self.max_rows, self.prefixes))
         try:
             return _result_of(self.pool.run(job))
         except SandboxTimeout:

@@ -244,3 +244,14 @@ def serialize_query_result(result, *, solutions_type: str | None, graph_type: st
             raise ResultNotAcceptable("graph")
         return serialize_triples(result, graph_type, max_rows, prefixes)
     raise TypeError(f"not a pyoxigraph query result: {type(result).__name__}")
+
+
+def write_result(result, solutions_type: str | None, graph_type: str | None, max_rows: int,
+                 prefixes: dict[str, str] | None) -> SerializedResult:
+    """Write any store's query result (pyoxigraph's shapes, or a list of triples) in the chosen type."""
+    if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean, ox.QueryTriples)):
+        return serialize_query_result(result, solutions_type=solutions_type, graph_type=graph_type,
+                                      max_rows=max_rows, prefixes=prefixes)
+    if graph_type is None:
+        raise ResultNotAcceptable("graph")
+    return serialize_triples(result, graph_type, max_rows, prefixes)

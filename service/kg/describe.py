@@ -16,7 +16,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 from service.store.bindings import bind_with_values
 from service.kg.ontology import LBP, prefixes
 from service.paths import QUERIES_DIR
-from service.store.oxigraph import OxigraphStore
+from service.store import OxigraphStore
 
 INTERNAL_QUERIES_DIR = QUERIES_DIR / "internal"
 

@@ -2,18 +2,12 @@
 
 Built once per process by the app factory and shared read-only by every request. Loading parses
 the module files with Oxigraph straight into the store's named graphs; the merged rdflib graph
-(``kb.graph``) is only built when something asks for it (/ontology, /validate). With the
-``store_in_memory`` setting off, a graph version is loaded that way once, written to an on-disk
-snapshot with a description of its modules beside it, and then every process opens that snapshot
-read-only instead (see ``load_store``).
+(``kb.graph``) is only built when something asks for it (/ontology, /validate).
 """
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import os
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -29,8 +23,7 @@ from service.config import Settings
 from service.kg.inference import InferenceRule, load_rules, materialise_into
 from service.kg.ontology import Module, extension_files, file_digest, load_modules_into, merge, read_catalog
 from service.paths import CATALOG_FILE, ONTOLOGY_HEADER
-from service.store.oxigraph import (INFERRED_GRAPH, LoadedData, OxigraphStore, return_freed_memory, snapshot_lock,
-                           snapshot_path)
+from service.store import INFERRED_GRAPH, LoadedData, OxigraphStore
 
 log = logging.getLogger(__name__)
 
@@ -113,27 +106,12 @@ def graph_version(files: Sequence[Path], rules: Sequence[InferenceRule] | None) 
 
 
 def load_store(settings: Settings) -> tuple[list[Module], OxigraphStore]:
-    """Load the bundled and extension modules into an Oxigraph store, with inferences.
-
-    In memory by default. With ``store_in_memory`` off, the store is the version's on-disk
-    snapshot, opened read-only; only the first process to need a version builds it (in memory,
-    then written to disk and released) while the others wait for it.
-    """
+    """Load the bundled and extension modules into an in-memory Oxigraph store, with inferences."""
     rules = load_rules() if settings.reasoning else None
-    files = input_files(settings)
-    version = graph_version(files, rules)
-    if settings.store_in_memory:
-        return _load_into_memory(settings, rules, version)
-    with snapshot_lock(settings.cache_dir, version):
-        found = _open_snapshot(settings.cache_dir, version, files)
-        if found is not None:
-            return found
-        modules, loaded = _load_into_memory(settings, rules, version)
-        on_disk = loaded.on_snapshot(settings.cache_dir)
-        _write_description(on_disk.snapshot, modules, on_disk)
-        del loaded  # the in-memory copy: the snapshot answers from now on
-        return_freed_memory()
-        return modules, on_disk
+    if not settings.store_in_memory:
+        log.warning("store_in_memory=false is no longer supported: the graph is held in memory; graphs "
+                    "that outgrow one process go to a remote engine (docs/deployment.md)")
+    return _load_into_memory(settings, rules, graph_version(input_files(settings), rules))
 
 
 def _load_into_memory(settings: Settings, rules: list[InferenceRule] | None,
@@ -152,42 +130,6 @@ def _load_into_memory(settings: Settings, rules: list[InferenceRule] | None,
                            version=version, has_inferred=rules is not None, triple_count=len(store),
                            graph_sizes=graph_sizes)
     return modules, loaded
-
-
-def _description_path(snapshot: Path) -> Path:
-    return snapshot.with_suffix(".modules.json")
-
-
-def _write_description(snapshot: Path, modules: list[Module], store: OxigraphStore) -> None:
-    """Write what a snapshot holds beside it: its modules and graph sizes (read instead of parsing)."""
-    description = {"modules": [m.as_record() for m in modules], "graph_sizes": store.graph_sizes}
-    target = _description_path(snapshot)
-    with tempfile.NamedTemporaryFile("w", dir=target.parent, suffix=".tmp", delete=False,
-                                     encoding="utf-8") as handle:
-        json.dump(description, handle)
-    os.replace(handle.name, target)  # readers never see half a description
-
-
-def _open_snapshot(cache_dir: str, version: str,
-                   files: Sequence[Path]) -> tuple[list[Module], OxigraphStore] | None:
-    """Return the modules and the read-only store of the version's snapshot, or None if there is none.
-
-    None too when the snapshot's modules are not where these input files are (a moved checkout
-    makes the same version): their files must be found for /ontology and /validate.
-    """
-    snapshot = snapshot_path(cache_dir, version)
-    try:
-        description = json.loads(_description_path(snapshot).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    modules = [Module.from_record(record) for record in description["modules"]]
-    if not snapshot.is_dir() or not {m.path for m in modules} <= {f.resolve() for f in files}:
-        return None
-    store = OxigraphStore.from_snapshot(snapshot, version=version,
-                                        module_graphs=list(dict.fromkeys(m.iri for m in modules)),
-                                        has_inferred=INFERRED_GRAPH in description["graph_sizes"],
-                                        graph_sizes=description["graph_sizes"])
-    return modules, store
 
 
 def load_data(settings: Settings) -> tuple[list[Module], LoadedData]:

@@ -14,7 +14,12 @@ backend offers):
 """
 from __future__ import annotations
 
+from service.store.interface import (ASSERTED_GRAPH, GRAPH_BASE, INFERRED_GRAPH, LoadedData, QueryDataset, Store,
+                                     UnknownGraphError, graph_to_ntriples)
 from service.store.oxigraph import OxigraphStore
+
+__all__ = ["ASSERTED_GRAPH", "GRAPH_BASE", "INFERRED_GRAPH", "LoadedData", "OxigraphStore", "QueryDataset", "Store",
+           "UnknownGraphError", "graph_to_ntriples", "open_store"]
 
 BACKENDS = ("oxigraph", "rdflib", "remote")
 

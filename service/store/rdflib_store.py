@@ -6,9 +6,8 @@ graphs named in FROM (``SPARQL_LOAD_GRAPHS`` is switched off, and the dataset is
 engine directly, so a query's FROM clauses are never read), SERVICE is refused by the query guard
 before evaluation, and results are written by pyoxigraph (no JSON-LD contexts are fetched).
 
-Queries run in the request's own thread with no time limit: rdflib cannot be interrupted, and
-pyoxigraph's result objects must be freed by the thread that made them, so a watchdog thread
-is no option. Fine for a reference and for tests; not for untrusted traffic.
+rdflib cannot be interrupted: client queries are evaluated on a copy of the store in sandboxed
+worker processes (service.engine.executor), like Oxigraph's; the service's own queries run here.
 """
 from __future__ import annotations
 
@@ -24,12 +23,8 @@ from rdflib.plugins.sparql.evaluate import evalPart
 from rdflib.plugins.sparql.processor import SPARQLResult
 from rdflib.plugins.sparql.sparql import QueryContext
 
-from service.engine.answering import InProcessAnswerer
 from service.store.bindings import bind_with_values
-from service.engine.executor import QueryEvaluationError, QueryJob, QuerySyntaxError
-from service.engine.query_guard import QueryRefused, inspect_query
-from service.engine.results import SerializedResult
-from service.store.oxigraph import EvaluatingStore, LoadedData, QueryDataset
+from service.store.interface import EvaluatingStore, LoadedData, QueryDataset
 
 #: datasets (default graphs, named graphs) kept built; requests use only a handful
 DATASET_CACHE_SIZE = 8
@@ -64,6 +59,8 @@ class RdflibStore(EvaluatingStore):
     has_inferred: bool = False
     triple_count: int = 0
     graph_sizes: dict[str, int] = field(default_factory=dict)
+    #: what the store was built from, to build the same store in a worker process
+    data: LoadedData | None = None
 
     def __post_init__(self):
         self._datasets: dict[QueryDataset, tuple[Graph, _NamedGraphs]] = {}
@@ -79,7 +76,11 @@ class RdflibStore(EvaluatingStore):
         sizes = data.graph_sizes
         return cls(graphs=graphs, module_graphs=list(data.module_graphs), version=data.version,
                    has_inferred=data.inferred is not None, triple_count=sum(sizes.values()),
-                   graph_sizes=sizes)
+                   graph_sizes=sizes, data=data)
+
+    def to_data(self) -> LoadedData:
+        """Return what the store was built from."""
+        return self.data
 
     def _dataset(self, dataset: QueryDataset) -> tuple[Graph, _NamedGraphs]:
         """Return (default graph, dataset of named graphs) for a query's dataset, built once."""
@@ -102,9 +103,8 @@ class RdflibStore(EvaluatingStore):
                  base_iri: str | None = None):
         """Evaluate a query over a dataset; return the result in pyoxigraph's shapes.
 
-        Raises SyntaxError when the query does not parse, QueryRefused for SERVICE or updates.
+        Raises SyntaxError when the query does not parse.
         """
-        inspect_query(sparql, base_iri)
         text = bind_with_values(sparql, dict(substitutions or {}))
         try:
             query = prepareQuery(text, base=base_iri)
@@ -117,31 +117,9 @@ class RdflibStore(EvaluatingStore):
         result = SPARQLResult(evalPart(context, query.algebra))
         return _to_pyoxigraph(result)
 
-    def answerer(self, settings, prefixes: dict[str, str]) -> "RdflibAnswerer":
-        """Return what answers HTTP queries: evaluation in the request's thread."""
-        return RdflibAnswerer(self, max_rows=settings.max_rows, prefixes=prefixes)
-
 
 def _to_pyoxigraph(result: SPARQLResult):
     if result.type in ("SELECT", "ASK"):
         return ox.parse_query_results(result.serialize(format="json"), format=ox.QueryResultsFormat.JSON)
     data = result.graph.serialize(format="nt", encoding="utf-8")
     return [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
-
-
-class RdflibAnswerer(InProcessAnswerer):
-    """Answer HTTP queries with the rdflib store in this process (see the module docstring)."""
-
-    store: RdflibStore
-
-    def run(self, job: QueryJob) -> SerializedResult:
-        """Answer one job, or raise a QueryError (the same ones the worker pool raises)."""
-        try:
-            result = self.store.evaluate(job.sparql, job.dataset, dict(job.substitutions), job.base_iri)
-        except SyntaxError as err:
-            raise QuerySyntaxError(str(err)) from None
-        except QueryRefused as err:
-            raise QueryEvaluationError(str(err)) from None
-        except Exception as err:  # noqa: BLE001 - rdflib's evaluation errors share no base class
-            raise QueryEvaluationError(f"{type(err).__name__}: {err}") from None
-        return self.write(result, job)

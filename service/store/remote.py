@@ -29,12 +29,9 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
-from service.engine.answering import InProcessAnswerer
 from service.store.bindings import bind_with_values, with_base
-from service.engine.executor import (EndpointFailed, EndpointUnavailable, QueryJob,
-                              QuerySyntaxError, QueryTimeout)
-from service.engine.results import SerializedResult
-from service.store.oxigraph import EvaluatingStore, LoadedData, QueryDataset
+from service.store.errors import EndpointFailed, EndpointUnavailable, QuerySyntaxError, QueryTimeout
+from service.store.interface import EvaluatingStore, LoadedData, QueryDataset
 
 #: what the endpoint is asked to answer in: formats pyoxigraph parses as a stream
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.5"
@@ -108,10 +105,6 @@ class RemoteStore(EvaluatingStore):
                 raise EndpointFailed(f"the SPARQL endpoint {self.endpoint} sent an answer that does not "
                                      f"parse as {media_type}: {err}") from None
 
-    def answerer(self, settings, prefixes: dict[str, str]) -> "RemoteAnswerer":
-        """Return what answers HTTP queries: forwarding them to the endpoint."""
-        return RemoteAnswerer(self, max_rows=settings.max_rows, prefixes=prefixes)
-
 
 def _parse(source, media_type: str):
     if media_type in ("application/sparql-results+json", "application/json",
@@ -134,14 +127,3 @@ def _http_failure(endpoint: str, err: urllib.error.HTTPError):
     if err.code in (429, 503):
         return EndpointUnavailable(f"the SPARQL endpoint {endpoint} is busy or unavailable ({err.code}){said}")
     return EndpointFailed(f"the SPARQL endpoint {endpoint} failed with {err.code}{said}")
-
-
-class RemoteAnswerer(InProcessAnswerer):
-    """Answer HTTP queries by forwarding them (see the module docstring)."""
-
-    store: RemoteStore
-
-    def run(self, job: QueryJob) -> SerializedResult:
-        """Answer one job, or raise a QueryError (the same ones the worker pool raises)."""
-        return self.store.evaluate(job.sparql, job.dataset, dict(job.substitutions), job.base_iri,
-                                   consume=lambda result: self.write(result, job))

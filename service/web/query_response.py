@@ -15,14 +15,16 @@ from service.web import http_cache
 from service.web.answer_cache import wants_fresh_answer
 from service.config import Settings
 from service.web.errors import ApiError
-from service.engine.executor import (EndpointFailed, EndpointUnavailable, NotAcceptableResult, QueryEvaluationError,
-                              QueryFailed, QueryJob, QuerySyntaxError, QueryTimeout, QueryTooCostly, WorkersBusy)
+from service.engine.answering import answerer_for
+from service.engine.executor import QueryJob
+from service.store.errors import (EndpointFailed, EndpointUnavailable, NotAcceptableResult, QueryEvaluationError,
+                                  QueryFailed, QuerySyntaxError, QueryTimeout, QueryTooCostly, WorkersBusy)
 from service.kg.knowledge import KnowledgeBase
 from service.web.negotiation import GRAPH_TYPES, SOLUTION_TYPES, answer_media_types
 from service.kg.ontology import prefixes
 from service.engine.query_guard import QueryInspection, QueryRefused, inspect_query
 from service.engine.results import SerializedResult
-from service.store.oxigraph import UnknownGraphError
+from service.store import UnknownGraphError
 
 TRUNCATED_HEADER = "X-LBP-Truncated"
 #: seconds a client is told to wait after a 503
@@ -59,7 +61,7 @@ def query_executor(kb: KnowledgeBase):
         with _executor_lock:
             executor = kb.extras.get("query_executor")
             if executor is None:
-                executor = kb.extras["query_executor"] = kb.store.answerer(_settings(), prefixes())
+                executor = kb.extras["query_executor"] = answerer_for(kb.store, _settings(), prefixes())
     return executor
 
 

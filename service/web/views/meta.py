@@ -40,7 +40,7 @@ def _store_kind(kb) -> str:
     backend = current_app.extensions["lbp_kg.settings"].backend
     if backend != "oxigraph":
         return backend
-    return "on-disk" if getattr(kb.store, "snapshot", None) else "memory"
+    return "memory"
 
 
 @bp.get("/openapi.json")

@@ -13,7 +13,7 @@ from service.web.errors import ApiError
 from service.kg.labels import AmbiguousEntity, EntityNotFound, LabelIndex, build_label_index, get_label_index
 from service.paths import QUERIES_DIR
 from service.web.query_response import respond_to_query
-from service.store.oxigraph import ASSERTED_GRAPH
+from service.store import ASSERTED_GRAPH
 
 CATALOG_KEY = "lbp_kg.catalog"
 #: query-string names that are not query parameters (read by content negotiation)

@@ -20,7 +20,7 @@ from werkzeug.datastructures import MIMEAccept, MultiDict
 from service.web.errors import ApiError
 from service.web.negotiation import FORMAT_ALIASES
 from service.web.query_response import query_executor, respond_to_query
-from service.store.oxigraph import ASSERTED_GRAPH, INFERRED_GRAPH
+from service.store import ASSERTED_GRAPH, INFERRED_GRAPH
 
 bp = Blueprint("sparql", __name__)
 

@@ -24,7 +24,7 @@ from service.kg.rdf_files import PARSER_FOR_MEDIA_TYPE, RdfSyntaxError, parse_rd
 from service.engine.sandbox import SandboxError, SandboxPool, SandboxTimeout, no_setup
 from service.curation.sparql_update import (ForeignGraphError, UpdateEvaluationError, UpdateRefused, UpdateSyntaxError,
                                    apply_update, evaluate_update)
-from service.store.oxigraph import ASSERTED_GRAPH, INFERRED_GRAPH
+from service.store import ASSERTED_GRAPH, INFERRED_GRAPH
 
 log = logging.getLogger(__name__)
 

@@ -127,7 +127,7 @@ def run_floor(size_result: dict, settings: dict, cache_dir: Path) -> None:
 def service_workloads(base_url: str, core_nt: Path, problems: list[str]) -> list[targets.Workload]:
     """Return /health, every named query in the service's catalogue and the /sparql queries, each
     also asked with ``Cache-Control: no-cache`` (every request evaluated)."""
-    from service.kg.ontology import prefixes
+    from service.kg.vocabulary import prefixes
     from service.paths import QUERIES_DIR
 
     workloads = [targets.Workload(name="lbp-kg /health", group="health", path="/health", accept="application/json")]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from service.kg.catalog import Catalog
-from service.kg.labels import get_label_index
 from service.paths import QUERIES_DIR
 
 ARTICLE = "Lau: Low back pain and the role of the glutes"
@@ -20,7 +19,7 @@ def catalog():
 def ask(app, catalog):
     """Run a named query by name with label-valued parameters; return rows of plain strings."""
     kb = app.extensions["lbp_kg"]
-    index = get_label_index(app)
+    index = app.extensions["lbp_kg"].labels
 
     def run(name: str, **params: str) -> list[dict]:
         query = catalog.get(name)

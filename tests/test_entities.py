@@ -8,7 +8,7 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from service.web.views.entities import CONTEXT_IRI, ontology_bytes
+from service.kg.jsonld import CONTEXT_IRI
 from service.kg.rdf_files import parse_rdf_bytes
 
 LBP = "https://w3id.org/lbp-kg/id/"
@@ -256,6 +256,6 @@ def test_the_ontology_json_ld_states_its_version_in_its_first_node(client, kb):
     assert document["@graph"][0]["versionInfo"] == kb.ontology_version
 
 
-def test_the_ontology_is_serialised_once_per_process_and_format(app, client):
+def test_the_ontology_is_serialised_once_per_graph_version_and_format(kb, client):
     client.get("/ontology?format=nt")
-    assert ontology_bytes(app, "application/n-triples") is ontology_bytes(app, "application/n-triples")
+    assert kb.ontology_bytes("application/n-triples") is kb.ontology_bytes("application/n-triples")

@@ -8,7 +8,7 @@ import pytest
 
 from service import create_app
 from service.web.http_cache import ResultCache
-from service.web.query_response import query_executor, result_cache
+from service.web.query_response import query_executor
 
 COMPENSATORS = "/queries/compensators?muscle=gluteus%20medius"
 SPARQL_GET = "/sparql?query=ASK%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D"
@@ -82,14 +82,6 @@ def test_a_repeated_get_is_replayed_from_the_answer_cache_without_running_the_qu
     assert second.data == first.data and second.mimetype == first.mimetype
     assert second.headers["ETag"] == first.headers["ETag"]
     assert second.headers["Access-Control-Allow-Origin"] == "*"
-
-
-def test_a_named_query_asked_with_another_name_for_the_same_entity_reuses_the_result_cache(client, cache_app):
-    cache = result_cache(cache_app.extensions["lbp_kg"])
-    client.get("/queries/compensators?muscle=gluteus%20medius", headers={"Accept": "text/csv"})
-    hits = cache.hits
-    by_curie = client.get("/queries/compensators?muscle=lbp:gluteus-medius", headers={"Accept": "text/csv"})
-    assert by_curie.status_code == 200 and cache.hits == hits + 1
 
 
 def test_no_cache_in_the_request_makes_the_query_run_again(client, cache_app):

@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from service.kg.labels import (AmbiguousEntity, EntityNotFound, LabelIndex, cached_label_index,
-                            get_label_index, normalise)
+from service.kg.label_cache import cached_label_index
+from service.kg.labels import AmbiguousEntity, EntityNotFound, LabelIndex, normalise
 from service.kg.spelling import SpellingIndex
 
 LBP = "https://w3id.org/lbp-kg/id/"
@@ -16,7 +16,7 @@ MUSCLE = LBP + "Muscle"
 
 @pytest.fixture(scope="module")
 def index(app):
-    return get_label_index(app)
+    return app.extensions["lbp_kg"].labels
 
 
 @pytest.fixture()

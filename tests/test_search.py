@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from service.kg.labels import LabelIndex, get_label_index
+from service.kg.labels import LabelIndex
 from service.web.views.search import MAX_LIMIT
 
 LBP = "https://w3id.org/lbp-kg/id/"
@@ -87,7 +87,7 @@ def labels_and_ranks(hits):
 
 
 def test_the_bundled_ontology_is_searched_through_every_name_so_its_ranking_is_exact(app):
-    index = get_label_index(app)
+    index = app.extensions["lbp_kg"].labels
     for q in ("e", "s", "a", "muscle", "glut med"):
         assert sum(1 for _ in index.search_candidates(q)) < LabelIndex.MAX_EXAMINED
 

@@ -84,8 +84,19 @@ def other_worker(root, writable):
     close(app)
 
 
+ONTOLOGY_FORMATS = ("ttl", "jsonld", "nt", "rdf")
+
+
 @pytest.fixture(scope="module")
-def accepted(writable, other_worker):
+def ontology_served_before_the_write(writable, other_worker):
+    """/ontology in every format, asked of both workers before the write (so each has it cached)."""
+    for app in (writable, other_worker):
+        for fmt in ONTOLOGY_FORMATS:
+            assert b"psoas-minor" not in app.test_client().get(f"/ontology?format={fmt}").data
+
+
+@pytest.fixture(scope="module")
+def accepted(writable, other_worker, ontology_served_before_the_write):
     """The worked example inserted with one SPARQL Update (the gate runs once for the module)."""
     response = post_update(writable.test_client(), insert_data(EXAMPLE), reason="add psoas minor")
     assert response.status_code == 200, response.get_json()
@@ -159,6 +170,21 @@ def test_another_worker_on_the_same_directory_serves_the_write_soon_after(other_
         time.sleep(0.2)
     assert "psoas-minor.ttl" in files
     assert client.get("/queries/attachments?muscle=psoas%20minor").status_code == 200
+
+
+@needs_java
+def test_after_a_write_the_ontology_download_has_the_new_term_in_every_format_and_worker(
+        writable, other_worker, accepted):
+    for fmt in ONTOLOGY_FORMATS:
+        assert b"psoas-minor" in writable.test_client().get(f"/ontology?format={fmt}").data, fmt
+    client = other_worker.test_client()
+    deadline = time.monotonic() + 20
+    while b"psoas-minor" not in client.get("/ontology?format=ttl").data and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for fmt in ONTOLOGY_FORMATS:
+        response = client.get(f"/ontology?format={fmt}")
+        assert b"psoas-minor" in response.data, fmt
+        assert "psoas-minor" in response.headers["X-LBP-Modules"]
 
 
 def _state(root: Path, client) -> tuple:

@@ -27,8 +27,9 @@ from dataclasses import dataclass
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
 
-from service.kg.labels import compact_iri, normalise
-from service.kg.ontology import LBP, OBO, prefixes
+from service.kg.labels import normalise
+from service.kg.vocabulary import compact_iri
+from service.kg.vocabulary import LBP, OBO, prefixes
 
 IAO_DEFINITION = URIRef(OBO + "IAO_0000115")
 VANN_NAMESPACE = URIRef("http://purl.org/vocab/vann/preferredNamespaceUri")

@@ -13,7 +13,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import OWL, RDF, RDFS
 
-from service.kg.ontology import OBO
+from service.kg.vocabulary import OBO
 from service.kg.rdf_files import parse_rdf_file
 from service.curation.validation import CurieMaker
 

@@ -15,7 +15,8 @@ from typing import Iterable
 import pyoxigraph as ox
 
 from service.kg.catalog import Catalog, NamedQuery
-from service.kg.labels import AmbiguousEntity, EntityNotFound, LabelIndex, compact_iri
+from service.kg.labels import AmbiguousEntity, EntityNotFound, LabelIndex
+from service.kg.vocabulary import compact_iri
 from service.kg.ontology import Module
 from service.store import OxigraphStore
 

@@ -18,7 +18,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 from rdflib.term import Node
 
-from service.kg.ontology import prefixes
+from service.kg.vocabulary import compact_iri, prefixes
 from service.paths import SHAPES_DIR
 from service.kg.rdf_files import parse_rdf_file
 
@@ -90,8 +90,7 @@ class CurieMaker:
     """Shorten IRIs to CURIEs with lbp-kg's prefixes (longest namespace wins)."""
 
     def __init__(self, namespaces: dict[str, str] | None = None):
-        items = (namespaces or {**prefixes(), "lbpsh": SHAPES_NS}).items()
-        self._namespaces = sorted(items, key=lambda item: len(item[1]), reverse=True)
+        self._namespaces = namespaces or {**prefixes(), "lbpsh": SHAPES_NS}
 
     def __call__(self, node: Node | str) -> str:
         if isinstance(node, Literal):
@@ -99,10 +98,8 @@ class CurieMaker:
         if isinstance(node, BNode):
             return f"_:{node}"
         text = str(node)
-        for prefix, namespace in self._namespaces:
-            if text.startswith(namespace) and len(text) > len(namespace):
-                return f"{prefix}:{text[len(namespace):]}"
-        return f"<{text}>"
+        curie = compact_iri(text, self._namespaces)
+        return curie if curie != text else f"<{text}>"
 
     def in_text(self, text: str) -> str:
         """Replace every full IRI inside a sentence by its CURIE."""

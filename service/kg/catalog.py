@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from service.kg.ontology import prefixes
+from service.kg.vocabulary import expand_curie, prefixes
 from service.paths import QUERIES_DIR
 
 HEADER_LINE = re.compile(r"^#\s*(?P<key>[A-Za-z]+)\s*:\s*(?P<value>.*?)\s*$")
@@ -94,15 +94,6 @@ class NamedQuery:
             "parameters": [p.as_json() for p in self.parameters],
             "columns": list(self.columns),
         }
-
-
-def expand_curie(curie: str, known: dict[str, str] | None = None) -> str | None:
-    """Return the IRI a ``prefix:local`` CURIE stands for, or None when the prefix is unknown."""
-    known = prefixes() if known is None else known
-    prefix, sep, local = curie.partition(":")
-    if not sep or prefix not in known:
-        return None
-    return known[prefix] + local
 
 
 def _parse_param(value: str, path: Path) -> Parameter:

@@ -14,7 +14,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
 from service.store.bindings import bind_with_values
-from service.kg.ontology import LBP, prefixes
+from service.kg.vocabulary import LBP, OBO, compact_iri, prefixes
 from service.paths import QUERIES_DIR
 from service.store import OxigraphStore
 
@@ -24,7 +24,6 @@ INTERNAL_QUERIES_DIR = QUERIES_DIR / "internal"
 DESCRIPTION_QUERIES = ("describe-outgoing", "describe-incoming", "describe-claims", "describe-labels",
                        "describe-claim-labels", "describe-subject-sources")
 
-OBO = "http://purl.obolibrary.org/obo/"
 OBO_IN_OWL = "http://www.geneontology.org/formats/oboInOwl#"
 DCTERMS_SOURCE = URIRef("http://purl.org/dc/terms/source")
 DEFINITION = URIRef(OBO + "IAO_0000115")
@@ -189,17 +188,11 @@ class TermLinker:
         self.graph = graph
         self.base_iri = base_iri
         self.id_path = id_path.rstrip("/") + "/"
-        self.namespaces = sorted(((ns, prefix) for prefix, ns in prefixes().items()),
-                                 key=lambda pair: -len(pair[0]))
 
-    def curie(self, iri: str) -> str:
+    @staticmethod
+    def curie(iri: str) -> str:
         """Return the CURIE of ``iri`` (``UBERON:0001371`` for OBO terms), or the IRI itself."""
-        if iri.startswith(OBO) and "_" in iri[len(OBO):]:
-            return iri[len(OBO):].replace("_", ":", 1)
-        for namespace, prefix in self.namespaces:
-            if iri.startswith(namespace) and len(iri) > len(namespace):
-                return f"{prefix}:{iri[len(namespace):]}"
-        return iri
+        return compact_iri(iri, obo_ids=True)
 
     def label(self, iri: str) -> str | None:
         labels = [o for o in self.graph.objects(URIRef(iri), RDFS.label) if isinstance(o, Literal)]

@@ -20,31 +20,61 @@ from rdflib import Graph
 
 from service.store import open_store
 from service.config import Settings
+from service.kg.jsonld import serialize_graph
+from service.kg.label_cache import cached_label_index
+from service.kg.labels import LabelIndex
 from service.kg.inference import InferenceRule, load_rules, materialise_into
 from service.kg.ontology import Module, extension_files, file_digest, load_modules_into, merge, read_catalog
 from service.paths import CATALOG_FILE, ONTOLOGY_HEADER
-from service.store import INFERRED_GRAPH, LoadedData, OxigraphStore
+from service.store import INFERRED_GRAPH, LoadedData, OxigraphStore, Store
 
 log = logging.getLogger(__name__)
 
 #: bump when the way files become graphs changes, so versions (and caches keyed by them) move on
 LOADER_GENERATION = b"lbp-kg loader 2"
 
-_graph_lock = threading.Lock()
+_graph_lock = threading.RLock()
 
 
 @dataclass
 class KnowledgeBase:
-    """Everything loaded from the ontology: the modules and the store (and the merged graph on demand).
+    """One version of the graph and everything derived from it.
 
-    ``store`` is the configured backend's store (OxigraphStore by default; see service.store.oxigraph
-    for the interface every backend offers).
+    The modules and the store (the configured backend's; ``service.store.interface`` has the
+    interface), and, built on first use and kept for this version only: the merged rdflib graph,
+    the label index, the ontology serialised per media type, and ``extras`` (what the web layer
+    derives: the query answerer, the validation workers, the service description). A reload builds
+    a new KnowledgeBase and swaps the one reference the app holds, so nothing derived from an old
+    version is ever served with a new one.
     """
 
     modules: list[Module]
-    store: OxigraphStore
+    store: Store
     load_seconds: float = 0.0
+    #: where the label index of this version is cached on disk (None: built, never cached)
+    cache_dir: str | None = None
     extras: dict = field(default_factory=dict)
+
+    @cached_property
+    def labels(self) -> LabelIndex:
+        """The label index of this version (read from the cache when another process built it)."""
+        with _graph_lock:
+            built = self.__dict__.get("labels")
+            if built is not None:
+                return built
+            if self.cache_dir:
+                return cached_label_index(self.store, self.cache_dir)
+            return LabelIndex.from_store(self.store)
+
+    def ontology_bytes(self, media_type: str) -> bytes:
+        """Return the whole ontology of this version in ``media_type`` (serialised once)."""
+        cache = self.extras.setdefault("ontology_bytes", {})
+        if media_type not in cache:
+            with _graph_lock:
+                if media_type not in cache:
+                    header = self.modules[0].iri if self.modules else None
+                    cache[media_type] = serialize_graph(self.graph, media_type, first=header)
+        return cache[media_type]
 
     @cached_property
     def graph(self) -> Graph:
@@ -79,7 +109,7 @@ class KnowledgeBase:
         log.info("loaded %d modules, %d triples (%s inferred) in %.2f s (version %s, %s backend)",
                  len(modules), store.triple_count, store.graph_sizes.get(INFERRED_GRAPH, 0),
                  seconds, store.version, settings.backend)
-        return cls(modules=modules, store=store, load_seconds=seconds)
+        return cls(modules=modules, store=store, load_seconds=seconds, cache_dir=settings.cache_dir)
 
 
 def input_files(settings: Settings) -> list[Path]:

@@ -20,32 +20,24 @@ afterwards, so request threads share it freely. Lookups never run SPARQL:
 from __future__ import annotations
 
 import bisect
-import functools
-import hashlib
 import itertools
-import json
 import logging
-import os
 import re
-import tempfile
 import threading
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from flask import Flask
-
 from service.kg.catalog import read_query_file
-from service.kg.ontology import OBO, prefixes
+from service.kg.vocabulary import compact_iri, expand_curie, prefixes
 from service.paths import QUERIES_DIR
 from service.kg.spelling import SpellingIndex
-from service.store.oxigraph import cyclic_gc_paused, snapshot_path
+from service.store.oxigraph import cyclic_gc_paused
 
 log = logging.getLogger(__name__)
 
 LABELS_QUERY = QUERIES_DIR / "internal" / "labels.rq"
-EXTENSION_KEY = "lbp_kg.labels"
 NAMED_INDIVIDUAL = "http://www.w3.org/2002/07/owl#NamedIndividual"
 _KNOWN_PREFIXES = prefixes()
 LBP = _KNOWN_PREFIXES["lbp"]
@@ -57,23 +49,12 @@ _SYNONYM_KINDS = {kind: kind for kind in NAME_KINDS[1:]}
 #: search ranks, best first; the names are what a result's ``match`` says
 MATCH_RANKS = ("identifier", "exact label", "exact synonym", "synonym", "label prefix", "synonym prefix",
                "label substring", "synonym substring", "word prefixes")
-_OBO_ID = re.compile(r"^(?P<prefix>[A-Za-z][A-Za-z0-9]*):(?P<local>[0-9]+)$")
 _SEPARATORS = re.compile(r"[\s_\-]+")
 
 
 def normalise(text: str) -> str:
     """Return the comparison key of a name: case-folded, hyphens and spaces as single spaces."""
     return _SEPARATORS.sub(" ", text.casefold()).strip()
-
-
-def compact_iri(iri: str, known: dict[str, str] | None = None) -> str:
-    """Return the CURIE of an IRI under the longest matching known namespace, else the IRI."""
-    known = prefixes() if known is None else known
-    best = max((ns for ns in known.values() if iri.startswith(ns) and len(iri) > len(ns)), key=len, default=None)
-    if best is None:
-        return iri
-    prefix = next(p for p, ns in known.items() if ns == best)
-    return f"{prefix}:{iri[len(best):]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,14 +268,7 @@ class LabelIndex:
     def _identifier_iri(text: str) -> str | None:
         if re.match(r"^[a-z][a-z0-9+.-]*:(//|[^\s]*$)", text, re.IGNORECASE) is None:
             return None
-        obo_id = _OBO_ID.match(text)
-        if obo_id:  # UBERON:0001371 -> http://purl.obolibrary.org/obo/UBERON_0001371
-            return f"{OBO}{obo_id['prefix']}_{obo_id['local']}"
-        prefix, _, local = text.partition(":")
-        known = prefixes()
-        if prefix in known and not local.startswith("//"):
-            return known[prefix] + local
-        return text
+        return expand_curie(text, obo_ids=True) or text  # a CURIE, an OBO ID, or a full IRI
 
     def _by_name(self, kind: str, key: str) -> list[Entity]:
         iris = list(dict.fromkeys(name.iri for name in self._by_key.get(key, ()) if name.kind == kind))
@@ -473,49 +447,3 @@ def _shown_type(asserted: frozenset[str]) -> str | None:
     candidates = sorted(t for t in asserted if t != NAMED_INDIVIDUAL)
     own = [t for t in candidates if t.startswith(LBP)]
     return (own or candidates or [None])[0]
-
-
-def cached_label_index(store, cache_dir: str | os.PathLike) -> LabelIndex:
-    """Return the store's label index: read from the cache of its graph version, else built and cached.
-
-    At a million triples, reading the cache takes a fraction of a second where building runs
-    labels.rq for 2 s (in memory) to 6 s (on disk). The file lies beside the version's snapshot and
-    goes with it; its name hashes labels.rq, this module and the prefixes, so that a change to how
-    the index is built never reads an index built the old way.
-    """
-    path = snapshot_path(cache_dir, store.version).with_suffix(f".labels-{_build_key()}.json")
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return LabelIndex.from_record(json.load(handle))
-    except (OSError, ValueError):  # not cached yet (or unreadable): build it
-        pass
-    index = LabelIndex.from_store(store)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False,
-                                         encoding="utf-8") as handle:
-            json.dump(index.to_record(), handle, separators=(",", ":"), ensure_ascii=False)
-        os.replace(handle.name, path)  # readers never see half an index
-    except OSError as err:
-        log.warning("the label index is not cached (%s); it will be built again at the next start", err)
-    return index
-
-
-@functools.cache
-def _build_key() -> str:
-    digest = hashlib.sha256(LABELS_QUERY.read_bytes() + Path(__file__).read_bytes())
-    digest.update(json.dumps(_KNOWN_PREFIXES, sort_keys=True).encode("utf-8"))
-    return digest.hexdigest()[:12]
-
-
-def build_label_index(app: Flask) -> LabelIndex:
-    """Build the app's label index from its knowledge base (or its cache) and keep it on the app."""
-    index = cached_label_index(app.extensions["lbp_kg"].store, app.extensions["lbp_kg.settings"].cache_dir)
-    app.extensions[EXTENSION_KEY] = index
-    return index
-
-
-def get_label_index(app: Flask) -> LabelIndex:
-    """Return the app's label index, building it on first use."""
-    index = app.extensions.get(EXTENSION_KEY)
-    return index if index is not None else build_label_index(app)

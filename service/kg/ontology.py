@@ -21,6 +21,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF
 
 from service.paths import CATALOG_FILE, ONTOLOGY_HEADER, QUERIES_DIR
+from service.kg.vocabulary import prefixes
 from service.kg.rdf_files import RdfSyntaxError, _sniff_parser, parse_rdf_file
 
 log = logging.getLogger(__name__)
@@ -261,7 +262,7 @@ def merge(modules: Iterable[Module]) -> Graph:
     merged = Graph()
     for module in modules:
         merged += module.read_graph()
-    for prefix, namespace in _PREFIXES.items():
+    for prefix, namespace in prefixes().items():
         merged.bind(prefix, namespace, override=True)
     return merged
 
@@ -271,26 +272,3 @@ def load_ontology(extensions: Iterable[Path] = ()) -> Graph:
     modules = load_core_modules() + load_extension_modules(extensions)
     log.info("loaded %d ontology modules", len(modules))
     return merge(modules)
-
-
-LBP = "https://w3id.org/lbp-kg/id/"
-OBO = "http://purl.obolibrary.org/obo/"
-
-_PREFIXES = {
-    "lbp": LBP,
-    "obo": OBO,
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "oboInOwl": "http://www.geneontology.org/formats/oboInOwl#",
-    "sh": "http://www.w3.org/ns/shacl#",
-}
-
-
-def prefixes() -> dict[str, str]:
-    """Return the prefixes lbp-kg uses for CURIEs, queries and serialisations."""
-    return dict(_PREFIXES)

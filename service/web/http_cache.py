@@ -1,4 +1,4 @@
-"""HTTP caching of GET answers: ETags, 304 Not Modified, Cache-Control, and the result cache.
+"""HTTP caching of GET answers: ETags, 304 Not Modified, Cache-Control, and the bounded store behind the answer cache.
 
 An answer's ETag is a hash of the graph version, the request's path and query string, and the
 negotiated media type (plus the row cap, which changes the bytes), so it changes exactly when the
@@ -7,9 +7,9 @@ ETag is known from the request alone, a matching ``If-None-Match`` is answered w
 any query runs. Answers carry ``Cache-Control: public, max-age=<http_max_age>`` and
 ``Vary: Accept``; errors are never marked cacheable.
 
-``ResultCache`` is the in-process cache of serialised named-query results: a bounded LRU keyed
-by (graph version, query, bound IRIs, media types), so an entry of an old version is never
-served and ages out. ``get_or_compute`` is single-flight: when several threads miss the same
+``ResultCache`` is the bounded LRU the answer cache (service.web.answer_cache) keeps whole answers
+in, keyed by graph version among the rest, so an entry of an old version is never served and ages
+out. It is the one cache of answers: named queries keep no results of their own. ``get_or_compute`` is single-flight: when several threads miss the same
 entry at once, one computes it and the others wait for that result instead of computing it too.
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Content negotiation as data and pure functions: Accept header + result kind -> media type.
 
-Werkzeug's ``MIMEAccept.best_match`` does the q-value and wildcard work; these tables say what
-each kind of answer can be served as, default first. Negotiating costs ~80 us per call in
+Werkzeug's ``MIMEAccept.best_match`` does the q-value and wildcard work; the tables of what each
+kind of answer can be served as are data in service.kg.media_types. Negotiating costs ~80 us per call in
 werkzeug, more than a cached answer takes, and clients send the same few Accept headers over
 and over: ``choose_media_type`` remembers its answers per (Accept, offered, format).
 """
@@ -12,48 +12,7 @@ from functools import lru_cache
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-#: SELECT and ASK results
-SOLUTION_TYPES = (
-    "application/sparql-results+json",
-    "application/sparql-results+xml",
-    "text/csv",
-    "text/tab-separated-values",
-    "application/json",
-)
-
-#: CONSTRUCT / DESCRIBE results, entity descriptions and the ontology
-GRAPH_TYPES = (
-    "text/turtle",
-    "application/ld+json",
-    "application/n-triples",
-    "application/rdf+xml",
-)
-
-#: rdflib serializer name for each graph media type
-RDFLIB_FORMAT = {
-    "text/turtle": "turtle",
-    "application/ld+json": "json-ld",
-    "application/n-triples": "nt",
-    "application/rdf+xml": "xml",
-}
-
-#: file-style names accepted in a ``format=`` query parameter, for links and downloads
-FORMAT_ALIASES = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-    "ttl": "text/turtle",
-    "turtle": "text/turtle",
-    "jsonld": "application/ld+json",
-    "json-ld": "application/ld+json",
-    "nt": "application/n-triples",
-    "ntriples": "application/n-triples",
-    "rdf": "application/rdf+xml",
-    "rdfxml": "application/rdf+xml",
-    "html": "text/html",
-}
-
+from service.kg.media_types import FORMAT_ALIASES, GRAPH_TYPES, RDFLIB_FORMAT, SOLUTION_TYPES  # noqa: F401 (re-exported)
 
 class NotAcceptable(ValueError):
     """None of the media types the client accepts can be produced."""

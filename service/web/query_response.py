@@ -12,7 +12,6 @@ import pyoxigraph as ox
 from flask import Response, current_app, request
 
 from service.web import http_cache
-from service.web.answer_cache import wants_fresh_answer
 from service.config import Settings
 from service.web.errors import ApiError
 from service.engine.answering import answerer_for
@@ -21,7 +20,7 @@ from service.store.errors import (EndpointFailed, EndpointUnavailable, NotAccept
                                   QueryFailed, QuerySyntaxError, QueryTimeout, QueryTooCostly, WorkersBusy)
 from service.kg.knowledge import KnowledgeBase
 from service.web.negotiation import GRAPH_TYPES, SOLUTION_TYPES, answer_media_types
-from service.kg.ontology import prefixes
+from service.kg.vocabulary import prefixes
 from service.engine.query_guard import QueryInspection, QueryRefused, inspect_query
 from service.engine.results import SerializedResult
 from service.store import UnknownGraphError
@@ -65,19 +64,6 @@ def query_executor(kb: KnowledgeBase):
     return executor
 
 
-def result_cache(kb: KnowledgeBase) -> http_cache.ResultCache:
-    """Return the knowledge base's cache of named-query results, created once."""
-    cache = kb.extras.get("result_cache")
-    if cache is None:
-        with _executor_lock:
-            cache = kb.extras.get("result_cache")
-            if cache is None:
-                settings = _settings()
-                cache = kb.extras["result_cache"] = http_cache.ResultCache(
-                    settings.result_cache_entries, settings.result_cache_max_bytes)
-    return cache
-
-
 def _not_acceptable(kind: str) -> ApiError:
     offered = GRAPH_TYPES if kind == "graph" else SOLUTION_TYPES
     what = {"solutions": "SELECT results", "boolean": "ASK results",
@@ -108,8 +94,9 @@ def respond_to_query(kb: KnowledgeBase, sparql_text: str, *, substitutions: Mapp
     ``substitutions`` maps pyoxigraph Variables to terms (bound before evaluation). Graph URIs
     given here (the protocol's dataset) replace any FROM / FROM NAMED in the query; graphs must be
     the service's own. ``cache_key``, given for the service's own (named) queries, names the query
-    and its bindings: the result is kept in the result cache for the graph version, and the
-    query runs as trusted (in process; see service.engine.executor). A GET answer carries an ETag; a matching
+    and its bindings: the query is the service's own and runs as trusted (in process; see
+    service.engine.executor). Repeated GETs are replayed by the answer cache in front of the app
+    (service.web.answer_cache), so nothing here keeps results. A GET answer carries an ETag; a matching
     If-None-Match gets 304 without running the query. Must be called inside a request (it reads
     Accept and ``?format=``).
     """
@@ -117,31 +104,15 @@ def respond_to_query(kb: KnowledgeBase, sparql_text: str, *, substitutions: Mapp
     # request.base_url re-encodes the whole URL (~50 us); this is the same IRI for a base
     base_iri = f"{current.scheme}://{current.host}{current.root_path}{current.path}"
     trusted = cache_key is not None
-    if not trusted:  # a client's query is refused (400) before anything else when unsafe
-        inspection = _inspect(sparql_text, base_iri)
+    inspection = _inspect(sparql_text, base_iri) if not trusted else QueryInspection()
     types = _negotiate_types(current.environ, current.args)
     etag = http_cache.answer_etag(kb.version, "|".join(map(str, types)))
     unchanged = http_cache.not_modified(etag)
     if unchanged is not None:
         return unchanged
-    if not trusted:
-        job = _job(kb, sparql_text, inspection, types, substitutions, base_iri, default_graph_uris,
-                   named_graph_uris)
-        return http_cache.cacheable(_response(_run(kb, job)), etag)
-
-    key = (kb.version, cache_key, tuple(default_graph_uris), tuple(named_graph_uris), types, base_iri)
-
-    def compute() -> SerializedResult:
-        job = _job(kb, sparql_text, _inspect(sparql_text, base_iri), types, substitutions, base_iri,
-                   default_graph_uris, named_graph_uris, trusted=True)
-        return _run(kb, job)
-
-    if wants_fresh_answer(current.environ):  # the client asked for a fresh evaluation (no-cache)
-        result = compute()
-        result_cache(kb).put(key, result, len(result.body))
-    else:  # single-flight: concurrent requests for the same missing entry run the query once
-        result = result_cache(kb).get_or_compute(key, compute, lambda computed: len(computed.body))
-    return http_cache.cacheable(_response(result), etag)
+    job = _job(kb, sparql_text, inspection, types, substitutions, base_iri, default_graph_uris,
+               named_graph_uris, trusted=trusted)
+    return http_cache.cacheable(_response(_run(kb, job)), etag)
 
 
 def _inspect(sparql_text: str, base_iri: str) -> QueryInspection:

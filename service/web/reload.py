@@ -2,9 +2,10 @@
 
 Readers take ``app.extensions["lbp_kg"]`` once per request, so replacing that one reference swaps
 the whole graph at once: a request sees the old knowledge base or the new one, never half of a
-write. What depends on the knowledge base is rebuilt before the swap: the label index, and the
-query executor (started on the new store's snapshot; the old one is shut down after a grace
-period, so queries already running on it finish).
+write. Everything derived from a version hangs off its KnowledgeBase (service.kg.knowledge): the
+label index and the query executor are made ready before the swap (the old executor is shut down
+after a grace period, so queries already running on it finish), and the serialised ontology and
+other caches are built afresh for the new version on first use.
 
 The process that writes reloads before it answers, so the writer reads its own write. Other
 processes (gunicorn workers) notice the version file service.curation.extension_store bumps after each
@@ -51,7 +52,6 @@ class Reloader:
 
     def reload(self) -> None:
         """Build a new knowledge base from disk and swap it in (serialised: the last build wins)."""
-        from service.kg import labels
         from service.kg.knowledge import KnowledgeBase
         from service.web.query_response import query_executor
 
@@ -60,12 +60,11 @@ class Reloader:
             started = time.perf_counter()
             marker = _marker(self.version_file)
             kb = KnowledgeBase.load(settings)
-            index = labels.cached_label_index(kb.store, settings.cache_dir)  # another worker may have built it
+            kb.labels  # built (or read from the cache another worker wrote) before anyone sees kb
             with self.app.app_context():
                 query_executor(kb).warm_up()
             old = self.app.extensions.get("lbp_kg")
-            self.app.extensions["lbp_kg"] = kb
-            self.app.extensions[labels.EXTENSION_KEY] = index
+            self.app.extensions["lbp_kg"] = kb  # the one swap: store, labels and caches move together
             self.loaded_marker = marker
             log.info("swapped in graph version %s in %.2f s", kb.version, time.perf_counter() - started)
         if old is not None:

@@ -1,35 +1,25 @@
 """Linked data: every entity IRI at /id/<name>, the JSON-LD context, and the whole ontology.
 
-JSON-LD answers are compacted with ``ontology/context.jsonld`` and refer to it by its stable IRI
-``https://w3id.org/lbp-kg/context.jsonld`` (served here at /context.jsonld), never inline, so the
-same document reads the same wherever the service runs (see docs/json-ld.md).
+JSON-LD is written by service.kg.jsonld (compacted with the context, referring to it by its IRI,
+served here at /context.jsonld).
 """
 from __future__ import annotations
 
-import json
 import re
-import threading
-from functools import lru_cache
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request
-from rdflib import BNode, Graph, URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS
-from rdflib.plugins.serializers.jsonld import Converter
-from rdflib.plugins.shared.jsonld.context import Context
 
 from service.web import http_cache
 from service.web.views import search
 from service.kg.describe import describe_entity, entity_page
 from service.web.errors import ApiError
 from service.web.negotiation import FORMAT_ALIASES, GRAPH_TYPES, RDFLIB_FORMAT, NotAcceptable, choose_media_type
-from service.kg.ontology import LBP
-from service.paths import CONTEXT_FILE
-from service.kg.rdf_files import OWN_CONTEXT_IRIS
+from service.kg.jsonld import context_bytes, serialize_graph
 
 bp = Blueprint("entities", __name__)
 
-#: The IRI JSON-LD answers name as their "@context".
-CONTEXT_IRI = OWN_CONTEXT_IRIS[0]
 #: Entity pages: Turtle for clients that take anything, HTML for browsers (which ask for it).
 ENTITY_TYPES = GRAPH_TYPES + ("text/html",)
 #: Local names the service can hold (kebab-case individuals, CamelCase classes and properties).
@@ -41,87 +31,6 @@ FORMAT_LINKS = {"text/turtle": "ttl", "application/ld+json": "jsonld",
 FORMAT_NAMES = {"text/turtle": "Turtle", "application/ld+json": "JSON-LD",
                 "application/n-triples": "N-Triples", "application/rdf+xml": "RDF/XML"}
 LICENCE_NAMES = {"https://creativecommons.org/licenses/by/4.0/": "CC BY 4.0"}
-
-_ontology_lock = threading.Lock()
-
-
-@lru_cache(maxsize=1)
-def context_bytes() -> bytes:
-    """Return ontology/context.jsonld as published (read once per process)."""
-    return CONTEXT_FILE.read_bytes()
-
-
-@lru_cache(maxsize=1)
-def jsonld_context() -> dict:
-    """Return the inner ``@context`` object of ontology/context.jsonld."""
-    return json.loads(context_bytes())["@context"]
-
-
-@lru_cache(maxsize=1)
-def _processed_context() -> Context:
-    return Context(jsonld_context())
-
-
-class _Compactor(Converter):
-    """rdflib's RDF-to-JSON-LD converter, keeping blank nodes that are values of @id-typed terms.
-
-    rdflib 7.6 writes such a value as a bare "_:b0" string and drops the blank node's own triples
-    (an owl:unionOf domain would vanish); declining to coerce makes it write the node in full.
-    """
-
-    def type_coerce(self, o, coerce_type):
-        if isinstance(o, BNode):
-            return None
-        return super().type_coerce(o, coerce_type)
-
-
-def _compact_id(iri: str) -> str:
-    return "lbp:" + iri[len(LBP):] if iri.startswith(LBP) else iri
-
-
-def compact_jsonld(graph: Graph, first: str | None = None) -> bytes:
-    """Serialise ``graph`` as JSON-LD compacted with lbp-kg's context, ``first``'s node first.
-
-    The document is always ``{"@context": CONTEXT_IRI, "@graph": [...]}``: named nodes sorted by
-    id after ``first``, blank nodes (the claims' axioms) last.
-    """
-    converted = _Compactor(_processed_context(), use_native_types=False, use_rdf_type=False).convert(graph)
-    if isinstance(converted, list):
-        nodes = converted
-    else:
-        nodes = converted.pop("@graph", None)
-        if nodes is None:
-            nodes = [converted] if converted else []
-    first_ids = {first, _compact_id(first)} if first else set()
-
-    def order(node: dict) -> tuple:
-        node_id = str(node.get("id", ""))  # rdflib leaves unshortened ids as URIRefs
-        return (node_id not in first_ids, node_id.startswith("_:"), node_id)
-
-    nodes = [_keys_in_order(node) for node in sorted(nodes, key=order)]
-    return json.dumps({"@context": CONTEXT_IRI, "@graph": nodes}, ensure_ascii=False, indent=2).encode("utf-8")
-
-
-def _keys_in_order(node: dict) -> dict:
-    """Put a node's id and type first, then its other keys alphabetically; sort multiple values.
-
-    A term's several values are a set in JSON-LD, so sorting them only makes answers repeatable.
-    """
-    leading = [key for key in ("id", "type") if key in node]
-    return {key: sorted(node[key], key=_sort_key) if isinstance(node[key], list) else node[key]
-            for key in leading + sorted(key for key in node if key not in leading)}
-
-
-def _sort_key(value) -> str:
-    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-
-
-def serialize_graph(graph: Graph, media_type: str, first: str | None = None) -> bytes:
-    """Serialise a graph in one of GRAPH_TYPES (JSON-LD compacted with the context)."""
-    if media_type == "application/ld+json":
-        return compact_jsonld(graph, first)
-    return graph.serialize(format=RDFLIB_FORMAT[media_type], encoding="utf-8")
-
 
 def _negotiate(offered: tuple[str, ...]) -> str:
     try:
@@ -183,18 +92,6 @@ def context():
     return response
 
 
-def ontology_bytes(app: Flask, media_type: str) -> bytes:
-    """Return the whole ontology in ``media_type``, serialised once per process."""
-    cache = app.extensions.setdefault("lbp_kg.ontology_bytes", {})
-    if media_type not in cache:
-        with _ontology_lock:
-            if media_type not in cache:
-                kb = app.extensions["lbp_kg"]
-                header = kb.modules[0].iri if kb.modules else None
-                cache[media_type] = serialize_graph(kb.graph, media_type, first=header)
-    return cache[media_type]
-
-
 @bp.get("/ontology")
 def ontology():
     """Serve the merged ontology (header, modules, extensions) with its version."""
@@ -203,7 +100,7 @@ def ontology():
     unchanged = http_cache.not_modified(etag)
     if unchanged is not None:
         return unchanged
-    response = _graph_response(ontology_bytes(current_app._get_current_object(), media_type), media_type)
+    response = _graph_response(_kb().ontology_bytes(media_type), media_type)
     kb = _kb()
     response.headers["X-LBP-Ontology-Version"] = kb.ontology_version or "unversioned"
     # every module served, core and extension, with its version: "<iri> 0.1.0, <iri> -"

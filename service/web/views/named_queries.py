@@ -10,7 +10,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 
 from service.kg.catalog import Catalog, MissingParameter, NamedQuery
 from service.web.errors import ApiError
-from service.kg.labels import AmbiguousEntity, EntityNotFound, LabelIndex, build_label_index, get_label_index
+from service.kg.labels import AmbiguousEntity, EntityNotFound, LabelIndex
 from service.paths import QUERIES_DIR
 from service.web.query_response import respond_to_query
 from service.store import ASSERTED_GRAPH
@@ -70,7 +70,7 @@ def run_named_query(name: str):
     if query is None:
         raise ApiError(404, f"there is no named query {name!r}; GET /queries lists them",
                        available=catalog.names)
-    iris = resolve_arguments(query, request.args, get_label_index(current_app))
+    iris = resolve_arguments(query, request.args, current_app.extensions["lbp_kg"].labels)
     kb = current_app.extensions["lbp_kg"]
     # named queries report sourced claims: they read the asserted graphs (see store.query)
     return respond_to_query(kb, query.text, substitutions=query.bind(iris),
@@ -80,5 +80,5 @@ def run_named_query(name: str):
 def init_app(app: Flask) -> None:
     """Load the catalogue and the label index once, and register the blueprint."""
     app.extensions[CATALOG_KEY] = Catalog.load(app.config.get("LBP_KG_QUERIES_DIR", QUERIES_DIR))
-    build_label_index(app)
+    app.extensions["lbp_kg"].labels  # built at start-up, not by the first request
     app.register_blueprint(bp)

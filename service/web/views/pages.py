@@ -81,7 +81,7 @@ def graph_page():
     """Render the interactive graph: the whole pattern, one term's neighbourhood, or a path."""
     focus = request.args.get("focus", "").strip()
     try:
-        focus_label = labels.get_label_index(current_app).resolve(focus).label if focus else ""
+        focus_label = current_app.extensions["lbp_kg"].labels.resolve(focus).label if focus else ""
     except LookupError:
         focus_label = focus  # the page shows the error /graph.json gives for it
     return render_template(
@@ -101,7 +101,7 @@ def graph_page():
 def graph_data():
     """Return the graph as Cytoscape elements with its legend: the pattern, or ``focus``'s neighbourhood."""
     kb = _kb()
-    index = labels.get_label_index(current_app)
+    index = current_app.extensions["lbp_kg"].labels
     text = request.args.get("focus", "").strip()
     if not text:
         data = web_graph.graph_elements(index, web_graph.pattern_edges(kb), _entity_href)
@@ -175,7 +175,7 @@ def render_sparql_editor() -> str:
 
     sparql.py calls this from its bare-GET branch when the client prefers text/html.
     """
-    index = labels.get_label_index(current_app)
+    index = current_app.extensions["lbp_kg"].labels
     return render_template(
         "sparql_editor.html",
         active_page="sparql",

@@ -5,7 +5,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 
 from service.kg import labels
 from service.web.errors import ApiError
-from service.kg.ontology import prefixes
+from service.kg.vocabulary import expand_curie, prefixes
 
 bp = Blueprint("search", __name__)
 
@@ -22,14 +22,14 @@ def _hit(iri: str, label: str, type_curie: str | None, type_label: str | None, m
 
 def search_hits(q: str, limit: int = DEFAULT_LIMIT, types: list[str] | None = None) -> list[dict]:
     """Return the entities matching ``q`` (optionally only instances of ``types``), best first."""
-    index = labels.get_label_index(current_app._get_current_object())
+    index = current_app.extensions["lbp_kg"].labels
     return [_hit(h["iri"], h["label"], h["type"], h["typeLabel"], h["matched"], h["id"], h["match"])
             for h in index.search(q, limit=limit, types=types)]
 
 
 def suggestions(text: str, limit: int = 5) -> list[dict]:
     """Return entities someone typing ``text`` may have meant (search hits, then near spellings)."""
-    index = labels.get_label_index(current_app._get_current_object())
+    index = current_app.extensions["lbp_kg"].labels
     hits = {h["iri"]: h for h in index.search(text, limit=limit)}
     return [_hit(e.iri, e.label, e.type, e.type_label,
                  hits[e.iri]["matched"] if e.iri in hits else e.label, e.curie,
@@ -50,14 +50,13 @@ def _limit(raw: str | None) -> int:
 
 
 def _type_iri(value: str) -> str:
-    prefix, sep, local = value.partition(":")
-    known = prefixes()
-    if sep and prefix in known and not local.startswith("//"):
-        return known[prefix] + local
+    iri = expand_curie(value)
+    if iri is not None:
+        return iri
     if value.startswith(("http://", "https://")):
         return value
     raise ApiError(400, f"type {value!r} is not a class CURIE (lbp:Muscle) or IRI; known prefixes: "
-                        + ", ".join(sorted(known)))
+                        + ", ".join(sorted(prefixes())))
 
 
 @bp.get("/search")

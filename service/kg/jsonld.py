@@ -1,0 +1,96 @@
+"""JSON-LD as lbp-kg writes it: compacted with ontology/context.jsonld, referring to it by its IRI.
+
+Answers name ``https://w3id.org/lbp-kg/context.jsonld`` as their ``@context`` (served at
+/context.jsonld), never inline, so the same document reads the same wherever the service runs
+(docs/json-ld.md). ``serialize_graph`` writes a graph in any of the graph media types.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+from rdflib import BNode, Graph
+from rdflib.plugins.serializers.jsonld import Converter
+from rdflib.plugins.shared.jsonld.context import Context
+
+from service.kg.media_types import RDFLIB_FORMAT
+from service.kg.rdf_files import OWN_CONTEXT_IRIS
+from service.kg.vocabulary import LBP, compact_iri
+from service.paths import CONTEXT_FILE
+
+#: The IRI JSON-LD answers name as their "@context".
+CONTEXT_IRI = OWN_CONTEXT_IRIS[0]
+
+
+@lru_cache(maxsize=1)
+def context_bytes() -> bytes:
+    """Return ontology/context.jsonld as published (read once per process)."""
+    return CONTEXT_FILE.read_bytes()
+
+
+@lru_cache(maxsize=1)
+def jsonld_context() -> dict:
+    """Return the inner ``@context`` object of ontology/context.jsonld."""
+    return json.loads(context_bytes())["@context"]
+
+
+@lru_cache(maxsize=1)
+def _processed_context() -> Context:
+    return Context(jsonld_context())
+
+
+class _Compactor(Converter):
+    """rdflib's RDF-to-JSON-LD converter, keeping blank nodes that are values of @id-typed terms.
+
+    rdflib 7.6 writes such a value as a bare "_:b0" string and drops the blank node's own triples
+    (an owl:unionOf domain would vanish); declining to coerce makes it write the node in full.
+    """
+
+    def type_coerce(self, o, coerce_type):
+        if isinstance(o, BNode):
+            return None
+        return super().type_coerce(o, coerce_type)
+
+
+def compact_jsonld(graph: Graph, first: str | None = None) -> bytes:
+    """Serialise ``graph`` as JSON-LD compacted with lbp-kg's context, ``first``'s node first.
+
+    The document is always ``{"@context": CONTEXT_IRI, "@graph": [...]}``: named nodes sorted by
+    id after ``first``, blank nodes (the claims' axioms) last.
+    """
+    converted = _Compactor(_processed_context(), use_native_types=False, use_rdf_type=False).convert(graph)
+    if isinstance(converted, list):
+        nodes = converted
+    else:
+        nodes = converted.pop("@graph", None)
+        if nodes is None:
+            nodes = [converted] if converted else []
+    first_ids = {first, compact_iri(first, {"lbp": LBP})} if first else set()
+
+    def order(node: dict) -> tuple:
+        node_id = str(node.get("id", ""))  # rdflib leaves unshortened ids as URIRefs
+        return (node_id not in first_ids, node_id.startswith("_:"), node_id)
+
+    nodes = [_keys_in_order(node) for node in sorted(nodes, key=order)]
+    return json.dumps({"@context": CONTEXT_IRI, "@graph": nodes}, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def _keys_in_order(node: dict) -> dict:
+    """Put a node's id and type first, then its other keys alphabetically; sort multiple values.
+
+    A term's several values are a set in JSON-LD, so sorting them only makes answers repeatable.
+    """
+    leading = [key for key in ("id", "type") if key in node]
+    return {key: sorted(node[key], key=_sort_key) if isinstance(node[key], list) else node[key]
+            for key in leading + sorted(key for key in node if key not in leading)}
+
+
+def _sort_key(value) -> str:
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+def serialize_graph(graph: Graph, media_type: str, first: str | None = None) -> bytes:
+    """Serialise a graph in one of GRAPH_TYPES (JSON-LD compacted with the context)."""
+    if media_type == "application/ld+json":
+        return compact_jsonld(graph, first)
+    return graph.serialize(format=RDFLIB_FORMAT[media_type], encoding="utf-8")

@@ -96,7 +96,7 @@ def test_inference_over_the_module_graphs_adds_what_the_rules_entail_over_the_me
     _, loaded = load_store(settings_for(tmp_path, reasoning=False))
     asserted = [loaded.graph_ntriples(g) for g in loaded.module_graphs]
     expected = reference_closure(asserted)
-    result = materialise_into(loaded.store, INFERRED_GRAPH, "test-key")
+    result = materialise_into(loaded.store, "test-key")
     assert set(loaded.graph_ntriples(INFERRED_GRAPH).splitlines()) == expected
     assert result.triple_count == len(expected) > 0
 
@@ -117,6 +117,6 @@ def test_inferences_touching_blank_nodes_are_not_cached(tmp_path):
     store.bulk_load(b"_:a <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://example.org/A> .\n"
                     b"<http://example.org/A> <http://www.w3.org/2000/01/rdf-schema#subClassOf> "
                     b"<http://example.org/B> .\n", ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode("http://example.org/g"))
-    result = materialise_into(store, INFERRED_GRAPH, "bnode-key", cache_dir=tmp_path)
+    result = materialise_into(store, "bnode-key", cache_dir=tmp_path)
     assert result.triple_count == 1
     assert not (tmp_path / "inferred-bnode-key.nt").exists()

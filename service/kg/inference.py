@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import tempfile
 import time
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from typing import Sequence
 import pyoxigraph as ox
 
 from service.paths import QUERIES_DIR
+from service.store import INFERRED_GRAPH
 from service.store.oxigraph import return_freed_memory
 
 log = logging.getLogger(__name__)
@@ -54,58 +54,44 @@ def load_rules(directory: Path = RULES_DIR) -> list[InferenceRule]:
             for path in sorted(directory.glob("*.rq"))]
 
 
-_CONSTRUCT_TEMPLATE = re.compile(r"CONSTRUCT\s*\{(?P<template>[^{}]*)\}\s*WHERE", re.S)
 #: where a round's conclusions wait until those already held are sifted out (a graph of its own,
 #: outside the dataset the rules read, so a round only sees what earlier rounds added)
 CANDIDATES = ox.NamedNode("urn:lbp-kg:inference:candidates")
-_KEEP_NEW = """INSERT {{ GRAPH <{target}> {{ ?s ?p ?o }} }}
-WHERE {{ GRAPH <{candidates}> {{ ?s ?p ?o }}
-        FILTER NOT EXISTS {{ GRAPH ?held {{ ?s ?p ?o }} FILTER(?held != <{candidates}>) }} }}"""
-_COUNT = "SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{target}> {{ ?s ?p ?o }} }}"
+INFERRED = ox.NamedNode(INFERRED_GRAPH)
+KEEP_NEW_UPDATE = QUERIES_DIR / "internal" / "inference-keep-new.ru"
+INFERRED_SIZE_QUERY = QUERIES_DIR / "internal" / "inferred-size.rq"
 
 
-def _as_insert(rule: InferenceRule, graphs: Sequence[str]) -> str:
-    """Turn a CONSTRUCT rule into a SPARQL Update putting its conclusions among the candidates."""
-    using = " ".join(f"USING <{g}>" for g in graphs)
-    text, replaced = _CONSTRUCT_TEMPLATE.subn(
-        lambda m: f"INSERT {{ GRAPH <{CANDIDATES.value}> {{{m.group('template')}}} }} {using} WHERE", rule.text,
-        count=1)
-    if not replaced:
-        raise ValueError(f"inference rule {rule.name}: expected 'CONSTRUCT {{ one template }} WHERE'")
-    return text
+def _size(store: ox.Store) -> int:
+    return int(next(iter(store.query(INFERRED_SIZE_QUERY.read_text(encoding="utf-8"))))["n"].value)
 
 
-def _size(store: ox.Store, graph: ox.NamedNode) -> int:
-    return int(next(iter(store.query(_COUNT.format(target=graph.value))))["n"].value)
+def _closure(store: ox.Store, rules: Sequence[InferenceRule]) -> tuple[int, int]:
+    """Apply the rules over every graph of the store to a fixpoint, adding what is new to the inferred graph.
 
-
-def _closure_into(store: ox.Store, target: ox.NamedNode, rules: Sequence[InferenceRule]) -> tuple[int, int]:
-    """Apply the rules over every graph of the store to a fixpoint, adding what is new to ``target``.
-
-    Each round runs inside Oxigraph: the rules (as INSERTs) put their conclusions among the
-    candidates, then the candidates no graph holds yet join ``target``.
+    Each round runs the rules (CONSTRUCT queries over every graph but the candidates), puts their
+    conclusions among the candidates, then moves the candidates no graph holds yet into the
+    inferred graph (queries/internal/inference-keep-new.ru).
     """
-    graphs = [g.value for g in store.named_graphs() if g != CANDIDATES]
-    if target.value not in graphs:
-        graphs.append(target.value)
-    inserts = [_as_insert(rule, graphs) for rule in rules]
-    keep_new = _KEEP_NEW.format(target=target.value, candidates=CANDIDATES.value)
-    start = size = _size(store, target)
+    keep_new = KEEP_NEW_UPDATE.read_text(encoding="utf-8")
+    start = size = _size(store)
     for round_number in range(1, MAX_ROUNDS + 1):
-        for insert in inserts:
-            store.update(insert)
+        read = [g for g in store.named_graphs() if g != CANDIDATES] + [INFERRED]
+        for rule in rules:
+            conclusions = list(store.query(rule.text, default_graph=list(dict.fromkeys(read))))
+            store.extend([ox.Quad(t.subject, t.predicate, t.object, CANDIDATES) for t in conclusions])
         store.update(keep_new)
         store.remove_graph(CANDIDATES)
-        grown = _size(store, target)
+        grown = _size(store)
         if grown == size:
             return size - start, round_number
         size = grown
     raise RuntimeError(f"inference did not reach a fixpoint in {MAX_ROUNDS} rounds")
 
 
-def materialise_into(store: ox.Store, target: str, key: str, cache_dir: Path | None = None,
+def materialise_into(store: ox.Store, key: str, cache_dir: Path | None = None,
                      rules: Sequence[InferenceRule] | None = None) -> Materialisation:
-    """Add what the rules entail from the store's graphs to its graph ``target``; cache it under ``key``.
+    """Add what the rules entail from the store's graphs to its inferred graph; cache it under ``key``.
 
     ``key`` must change whenever the input triples or the rules do (the graph version does). The
     result is cached only when it holds no blank node: blank nodes are named afresh at each
@@ -113,13 +99,13 @@ def materialise_into(store: ox.Store, target: str, key: str, cache_dir: Path | N
     """
     rules = load_rules() if rules is None else rules
     started = time.perf_counter()
-    graph = ox.NamedNode(target)
+    graph = INFERRED
     cache_file = Path(cache_dir) / f"inferred-{key}.nt" if cache_dir is not None else None
     if cache_file is not None and cache_file.is_file():
         before = len(store)
         store.bulk_load(path=cache_file, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
         return Materialisation(len(store) - before, 0, time.perf_counter() - started, True)
-    count, rounds = _closure_into(store, graph, rules)
+    count, rounds = _closure(store, rules)
     if cache_file is not None:
         _write_cache(store, graph, cache_file)
     return_freed_memory()  # the rounds' candidates and joins (hundreds of MiB at 1M triples)

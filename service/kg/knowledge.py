@@ -153,7 +153,7 @@ def _load_into_memory(settings: Settings, rules: list[InferenceRule] | None,
     for module in modules:
         graph_sizes[module.iri] = graph_sizes.get(module.iri, 0) + (module.triple_count or 0)
     if rules is not None:
-        inferred = materialise_into(store, INFERRED_GRAPH, version,
+        inferred = materialise_into(store, version,
                                     cache_dir=Path(settings.cache_dir) / "inference", rules=rules)
         graph_sizes[INFERRED_GRAPH] = inferred.triple_count
     loaded = OxigraphStore(store=store, module_graphs=list(dict.fromkeys(m.iri for m in modules)),

@@ -140,10 +140,6 @@ def reason(files: tuple[Path, ...], output: Path) -> None:
     sys.exit(EXIT_OK if result.ok else EXIT_PROBLEMS)
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
-
-
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Interface to listen on (use 0.0.0.0 to accept connections from other machines).")
@@ -245,3 +241,7 @@ def bench(args: tuple[str, ...]) -> None:
             f"the benchmark cannot start: {err}. Run it from a checkout with the bench extra "
             "installed: pip install -e '.[bench]'", EXIT_BAD_INPUT))
     sys.exit(run_benchmark(list(args)))
+
+
+if __name__ == "__main__":  # pragma: no cover - after every command is defined, so --help lists them all
+    main()

@@ -40,3 +40,22 @@ def client(app):
 def kb(app):
     """The loaded knowledge base (modules, merged graph, store)."""
     return app.extensions["lbp_kg"]
+
+
+@pytest.fixture()
+def runner():
+    """Invokes the ``lbp-kg`` command line in process (click's runner)."""
+    from click.testing import CliRunner
+
+    return CliRunner()
+
+
+@pytest.fixture()
+def make_app(tmp_path):
+    """Build an app with other settings (its own cache directory unless one is given)."""
+    def build(**settings):
+        application = create_app({"cache_dir": str(tmp_path / "cache"), "query_timeout": 5.0, **settings})
+        application.config["TESTING"] = True
+        return application
+
+    return build

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from service.kg.ask import ask as ask_named_query
 from service.kg.catalog import Catalog
 from service.paths import QUERIES_DIR
 
@@ -19,12 +20,9 @@ def catalog():
 def ask(app, catalog):
     """Run a named query by name with label-valued parameters; return rows of plain strings."""
     kb = app.extensions["lbp_kg"]
-    index = app.extensions["lbp_kg"].labels
 
     def run(name: str, **params: str) -> list[dict]:
-        query = catalog.get(name)
-        iris = {p.name: index.resolve(params[p.name], p.type_iris or None).iri for p in query.parameters}
-        solutions = kb.store.query(query.text, substitutions=query.bind(iris))
+        solutions = ask_named_query(kb, catalog.get(name), params)
         columns = [v.value for v in solutions.variables]
         return [{c: (row[c].value if row[c] is not None else None) for c in columns} for row in solutions]
 

@@ -63,13 +63,28 @@ Pause = Callable[[str], None]
 
 
 class WriteError(Exception):
-    """A write was refused: the HTTP status that says why, a message and details."""
+    """A write was refused: why (``reason``, one of ``WRITE_REFUSALS``), a message and details.
 
-    def __init__(self, status: int, message: str, **details):
+    The web layer alone says which HTTP status each reason is (service.web.views.writes).
+    """
+
+    def __init__(self, reason: str, message: str, **details):
+        if reason not in WRITE_REFUSALS:
+            raise ValueError(f"unknown write refusal {reason!r}")
         super().__init__(message)
-        self.status = status
+        self.reason = reason
         self.message = message
         self.details = details
+
+
+#: why a write can be refused
+WRITE_REFUSALS = (
+    "no-such-graph",    # the graph to delete does not exist
+    "read-only-graph",  # a core graph of the service
+    "conflict",         # the stored files do not allow it (unparsable, another format, a name taken)
+    "gate-unavailable", # the gate cannot run (no Java for HermiT)
+    "gate-rejected",    # the gate found problems in the result
+)
 
 
 @dataclass
@@ -220,7 +235,7 @@ class ExtensionStore:
         with self._exclusive(seconds):
             located = self._locate(iri)
             if located.graph is None:
-                raise WriteError(404, f"there is no extension graph <{iri}> to delete")
+                raise WriteError("no-such-graph", f"there is no extension graph <{iri}> to delete")
             before = located.path.read_bytes()
             started = time.perf_counter()
             self._gate(None, None, leaving_out=located.path.name)
@@ -252,7 +267,7 @@ class ExtensionStore:
 
     def _refuse_protected(self, iri: str) -> None:
         if iri in self.protected_graphs:
-            raise WriteError(403, f"<{iri}> is a core graph of the service and is read-only; writes go to "
+            raise WriteError("read-only-graph", f"<{iri}> is a core graph of the service and is read-only; writes go to "
                                   "extension graphs only (see docs/writes.md)", graph=iri)
 
     def _locate(self, iri: str) -> _Located:
@@ -261,16 +276,16 @@ class ExtensionStore:
             try:
                 [module] = ontology.load_extension_modules([path])
             except RdfSyntaxError as err:
-                raise WriteError(409, f"the installed extension {path.name} does not parse ({err}); fix or "
+                raise WriteError("conflict", f"the installed extension {path.name} does not parse ({err}); fix or "
                                       "remove it before writing") from None
             if module.iri == iri:
                 if path.suffix.lower() != WRITABLE_SUFFIX:
-                    raise WriteError(409, f"<{iri}> is stored as {path.name}; writes keep extensions as Turtle "
+                    raise WriteError("conflict", f"<{iri}> is stored as {path.name}; writes keep extensions as Turtle "
                                           f"(.ttl): convert the file to Turtle first", graph=iri)
                 return _Located(iri, path, module.graph)
         path = self.directory / file_name_for(iri)
         if path.exists():
-            raise WriteError(409, f"a new graph <{iri}> would be stored as {path.name}, which already holds "
+            raise WriteError("conflict", f"a new graph <{iri}> would be stored as {path.name}, which already holds "
                                   "another graph; choose a graph IRI whose last segment differs", graph=iri)
         return _Located(iri, path, None)
 
@@ -299,7 +314,7 @@ class ExtensionStore:
         if report.exit_code == EXIT_OK:
             return
         if report.exit_code == EXIT_REASONER_UNAVAILABLE:
-            raise WriteError(503, "writes are refused while the reasoner cannot run: the gate needs HermiT, "
+            raise WriteError("gate-unavailable", "writes are refused while the reasoner cannot run: the gate needs HermiT, "
                                   "which needs Java (install a Java runtime, e.g. OpenJDK 17, on the server). "
                                   + " ".join(report.stages["reasoner"].notes))
         problems = [{"stage": stage.name, **problem.as_dict()}
@@ -307,7 +322,7 @@ class ExtensionStore:
         for problem in problems:
             if problem.get("file"):
                 problem["file"] = Path(problem["file"]).name
-        raise WriteError(422, f"the gate (lbp-kg check) rejected the write with {len(problems)} problem(s); "
+        raise WriteError("gate-rejected", f"the gate (lbp-kg check) rejected the write with {len(problems)} problem(s); "
                               "nothing was changed", problems=problems,
                          stages={stage.name: stage.status for stage in report.stages.values()})
 
@@ -385,7 +400,7 @@ def _require_header(graph: Graph, iri: str) -> None:
     headers = sorted(str(s) for s in graph.subjects(RDF.type, OWL.Ontology))
     if headers != [iri]:
         found = ", ".join(f"<{h}>" for h in headers) or "none"
-        raise WriteError(422, f"an extension graph declares itself, and only itself, as an owl:Ontology: "
+        raise WriteError("gate-rejected", f"an extension graph declares itself, and only itself, as an owl:Ontology: "
                               f"<{iri}> a owl:Ontology (found: {found}); include the header, with "
                               "owl:versionInfo, in the graph's content", graph=iri)
 

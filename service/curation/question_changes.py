@@ -15,6 +15,8 @@ from typing import Iterable
 import pyoxigraph as ox
 
 from service.kg.catalog import Catalog, NamedQuery
+from service.kg.ask import UnresolvedArgument, ask
+from service.kg.knowledge import KnowledgeBase
 from service.kg.labels import AmbiguousEntity, EntityNotFound, LabelIndex
 from service.kg.vocabulary import compact_iri
 from service.kg.ontology import Module
@@ -71,17 +73,17 @@ def compare_answers(base_modules: list[Module], extension_modules: list[Module],
                     catalog: Catalog | None = None) -> list[AnswerChange]:
     """Answer every named query over the base and over base plus extension; return the differences."""
     catalog = catalog if catalog is not None else Catalog.load()
-    before_store = OxigraphStore.from_modules(base_modules)
-    after_store = OxigraphStore.from_modules([*base_modules, *extension_modules])
-    before_index, after_index = LabelIndex.from_store(before_store), LabelIndex.from_store(after_store)
+    before = KnowledgeBase(base_modules, OxigraphStore.from_modules(base_modules))
+    extended = [*base_modules, *extension_modules]
+    after = KnowledgeBase(extended, OxigraphStore.from_modules(extended))
     changes = []
     for query in catalog:
-        for arguments in _argument_sets(query, after_index, new_terms):
+        for arguments in _argument_sets(query, after.labels, new_terms):
             change = AnswerChange(query=query.name, title=query.title, arguments=arguments or {})
             if arguments is None:
                 change.skipped = True
             else:
-                _compare(change, query, (before_store, before_index), (after_store, after_index))
+                _compare(change, query, before, after)
             changes.append(change)
     return changes
 
@@ -109,8 +111,8 @@ def _name_for(entity, index: LabelIndex, accepted) -> str:
 
 
 def _compare(change: AnswerChange, query: NamedQuery, before, after) -> None:
-    after_rows, after_error = _answer(query, change.arguments, *after)
-    before_rows, before_error = _answer(query, change.arguments, *before)
+    after_rows, after_error = _answer(query, change.arguments, after)
+    before_rows, before_error = _answer(query, change.arguments, before)
     if after_error and before_error:
         change.skipped = True
         change.error = None
@@ -118,7 +120,7 @@ def _compare(change: AnswerChange, query: NamedQuery, before, after) -> None:
     if after_error:
         change.error = f"answered before the extension, but now: {after_error}"
         return
-    index = after[1]
+    index = after.labels
     before_count, after_count = Counter(before_rows or []), Counter(after_rows)
     change.before = None if before_error else len(before_rows)
     change.after = len(after_rows)
@@ -126,15 +128,12 @@ def _compare(change: AnswerChange, query: NamedQuery, before, after) -> None:
     change.removed = sorted(_row_text(row, query.columns, index) for row in (before_count - after_count).elements())
 
 
-def _answer(query: NamedQuery, arguments: dict, store: OxigraphStore, index: LabelIndex):
+def _answer(query: NamedQuery, arguments: dict, kb):
     """Return (rows, None) or (None, why the arguments could not be resolved)."""
-    iris = {}
-    for parameter in query.parameters:
-        try:
-            iris[parameter.name] = index.resolve(arguments[parameter.name], parameter.type_iris or None).iri
-        except (EntityNotFound, AmbiguousEntity) as err:
-            return None, f"{parameter.name}: {err}"
-    result = store.query(query.text, substitutions=query.bind(iris) if iris else None)
+    try:
+        result = ask(kb, query, arguments)
+    except UnresolvedArgument as err:
+        return None, str(err)
     if isinstance(result, ox.QuerySolutions):
         return [tuple(_term_key(solution[v]) for v in result.variables) for solution in result], None
     if isinstance(result, ox.QueryBoolean):

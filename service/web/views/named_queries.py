@@ -10,7 +10,8 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 
 from service.kg.catalog import Catalog, MissingParameter, NamedQuery
 from service.web.errors import ApiError
-from service.kg.labels import AmbiguousEntity, EntityNotFound, LabelIndex
+from service.kg import ask
+from service.kg.labels import EntityNotFound, LabelIndex
 from service.paths import QUERIES_DIR
 from service.web.query_response import respond_to_query
 from service.store import ASSERTED_GRAPH
@@ -33,27 +34,22 @@ def _entity_choices(entities) -> list[dict]:
 
 
 def resolve_arguments(query: NamedQuery, args, index: LabelIndex) -> dict[str, str]:
-    """Resolve each parameter value in ``args`` to an entity IRI, or raise a JSON ApiError."""
-    unknown = sorted(set(args) - {p.name for p in query.parameters} - RESERVED_ARGS)
-    if unknown:
-        raise ApiError(400, f"query {query.name!r} has no parameter {', '.join(map(repr, unknown))}",
-                       parameters=[p.name for p in query.parameters])
-    iris: dict[str, str] = {}
-    for parameter in query.parameters:
-        value = (args.get(parameter.name) or "").strip()
-        if not value:
-            raise ApiError(400, str(MissingParameter(query, parameter)), parameter=parameter.name,
-                           accepts=list(parameter.types) or ["any"])
-        try:
-            iris[parameter.name] = index.resolve(value, parameter.type_iris or None).iri
-        except EntityNotFound as err:
-            raise ApiError(404, f"{parameter.name}: {err}", parameter=parameter.name, value=value,
+    """Resolve each parameter value in ``args`` to an entity IRI (service.kg.ask), or raise a JSON ApiError."""
+    try:
+        return ask.resolve_arguments(query, args, index, ignored=RESERVED_ARGS)
+    except ask.UnknownParameters as err:
+        raise ApiError(400, str(err), parameters=[p.name for p in query.parameters]) from None
+    except MissingParameter as err:
+        raise ApiError(400, str(err), parameter=err.parameter.name,
+                       accepts=list(err.parameter.types) or ["any"]) from None
+    except ask.UnresolvedArgument as err:
+        parameter, cause = err.parameter, err.cause
+        if isinstance(cause, EntityNotFound):
+            raise ApiError(404, str(err), parameter=parameter.name, value=err.value,
                            accepts=list(parameter.types) or ["any"],
-                           suggestions=_entity_choices(err.suggestions)) from None
-        except AmbiguousEntity as err:
-            raise ApiError(400, f"{parameter.name}: {err}", parameter=parameter.name, value=value,
-                           candidates=_entity_choices(err.candidates)) from None
-    return iris
+                           suggestions=_entity_choices(cause.suggestions)) from None
+        raise ApiError(400, str(err), parameter=parameter.name, value=err.value,
+                       candidates=_entity_choices(cause.candidates)) from None
 
 
 @bp.get("/queries")

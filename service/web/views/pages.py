@@ -11,7 +11,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request, send_file, url_for
 
-from service.kg import labels, graph_view as web_graph
+from service.kg import graph_view, labels
 from service.web.views import named_queries
 from service.store.bindings import bind_with_values
 from service.kg.catalog import Catalog, NamedQuery, Parameter
@@ -68,7 +68,7 @@ def _catalogue() -> list[NamedQuery]:
 @bp.get("/")
 def home():
     """Render the home page: search, entry points, muscles A to Z and the questions."""
-    muscles = web_graph.muscles_a_to_z(_kb())
+    muscles = graph_view.muscles_a_to_z(_kb())
     letters: dict[str, list[dict]] = {}
     for muscle in muscles:
         letters.setdefault(muscle["label"][:1].upper(), []).append(muscle)
@@ -104,11 +104,11 @@ def graph_data():
     index = current_app.extensions["lbp_kg"].labels
     text = request.args.get("focus", "").strip()
     if not text:
-        data = web_graph.graph_elements(index, web_graph.pattern_edges(kb), _entity_href)
+        data = graph_view.graph_elements(index, graph_view.pattern_edges(kb), _entity_href)
         return jsonify(focus=None, title="The lower crossed syndrome pattern", **data)
     focus = _resolve(index, text)
-    name = web_graph.local_name(focus.iri)
-    data = web_graph.graph_elements(index, web_graph.neighbourhood_edges(kb, focus.iri), _entity_href,
+    name = graph_view.local_name(focus.iri)
+    data = graph_view.graph_elements(index, graph_view.neighbourhood_edges(kb, focus.iri), _entity_href,
                                     focus=focus.iri)
     return jsonify(focus={"iri": focus.iri, "id": name, "label": focus.label, "href": _entity_href(name)},
                    title=f"Around {focus.label}", **data)
@@ -191,16 +191,16 @@ def entity_extras(iri: str) -> dict:
 
     Called from templates/entity_web.html, which entity.html includes.
     """
-    if not iri.startswith(web_graph.LBP):
+    if not iri.startswith(graph_view.LBP):
         return {"graph_href": None, "motor_points": []}
-    name = web_graph.local_name(iri)
+    name = graph_view.local_name(iri)
     points: dict[str, dict] = {}
-    for row in _kb().store.query(web_graph.internal_query("web-motor-points"),
+    for row in _kb().store.query(graph_view.internal_query("web-motor-points"),
                                  substitutions={ox.Variable("muscle"): ox.NamedNode(iri)}):
         point_iri = row["point"].value
         point = points.setdefault(point_iri, {
-            "label": _value(row["pointLabel"]) or web_graph.local_name(point_iri),
-            "href": _entity_href(web_graph.local_name(point_iri)),
+            "label": _value(row["pointLabel"]) or graph_view.local_name(point_iri),
+            "href": _entity_href(graph_view.local_name(point_iri)),
             "location": _value(row["location"]),
             "targets": [],
         })
@@ -211,7 +211,7 @@ def entity_extras(iri: str) -> dict:
                 "priority": _value(row["priority"]),
                 "indication": _value(row["indication"]),
                 "source": _value(row["sourceLabel"]),
-                "source_href": (_entity_href(web_graph.local_name(row["source"].value))
+                "source_href": (_entity_href(graph_view.local_name(row["source"].value))
                                 if row["source"] is not None else None),
             })
     return {"graph_href": url_for("web.graph_page", focus=f"lbp:{name}"), "motor_points": list(points.values())}

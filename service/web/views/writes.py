@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("writes", __name__)
 
+#: the HTTP status of each reason the write store gives for refusing a write
+STATUS_OF_REFUSAL = {"no-such-graph": 404, "read-only-graph": 403, "conflict": 409, "gate-unavailable": 503,
+                     "gate-rejected": 422}
 STORE_KEY = "lbp_kg.extension_store"
 UPDATE_POOL_KEY = "lbp_kg.update_pool"
 UPDATE_TYPE = "application/sparql-update"
@@ -121,7 +124,7 @@ def _run(write) -> WriteResult:
     try:
         return write()
     except WriteError as err:
-        raise ApiError(err.status, err.message, **err.details) from None
+        raise ApiError(STATUS_OF_REFUSAL[err.reason], err.message, **err.details) from None
     except UpdateSyntaxError as err:
         raise ApiError(400, f"malformed update: {err}", line=err.line, column=err.column) from None
     except ForeignGraphError as err:

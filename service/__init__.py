@@ -22,13 +22,13 @@ def create_app(config: dict | Settings | None = None) -> Flask:
 
     app = Flask(__name__)
     app.config.update(settings.as_flask_config())
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False
     app.extensions["lbp_kg.settings"] = settings
 
-    from service import cors, errors, knowledge
+    from service import cors, errors, knowledge, request_body
 
     errors.init_app(app)
+    request_body.init_app(app, settings.max_body_bytes)
     cors.init_app(app)
     app.extensions["lbp_kg"] = knowledge.KnowledgeBase.load(settings)
 

@@ -8,15 +8,9 @@ deploy/gunicorn.conf.py) on 127.0.0.1.
 """
 from __future__ import annotations
 
-import http.client
 import io
 import json
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -26,11 +20,11 @@ import requests
 from service.buffering_worker import RequestFraming
 from service.errors import ApiError
 from service.request_body import read_body
+from tests.live_server import LiveServer
 
 EXTENSIONS = Path(__file__).parent / "data" / "extensions"
 EXAMPLE_GRAPH = "https://w3id.org/lbp-kg/ontology/extensions/psoas-minor"
 TOKEN = "body-test-token-5d1e"
-LBP_KG = Path(sys.executable).parent / "lbp-kg"
 LIMIT = 100_000
 TRIPLE = b"<https://w3id.org/lbp-kg/id/t%d> <http://www.w3.org/2000/01/rdf-schema#label> \"t%d\" .\n"
 
@@ -129,48 +123,15 @@ def test_the_worker_hands_over_at_once_what_the_app_refuses_without_reading():
 
 # --- on the servers lbp-kg ships ----------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Server:
+class Server(LiveServer):
     """``lbp-kg serve`` (with ``workers``: under gunicorn) with writes on and max_body_bytes = LIMIT."""
 
     def __init__(self, root: Path, workers: int | None):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.extensions = root / "extensions"
         self.change_log = root / "changes.jsonl"
-        env = {**os.environ, "LBP_KG_EXTENSIONS_DIR": str(self.extensions), "LBP_KG_CACHE_DIR": str(root.parent / "cache"),
-               "LBP_KG_WRITES_ENABLED": "true", "LBP_KG_WRITE_TOKENS": json.dumps({TOKEN: "body test"}),
-               "LBP_KG_CHANGE_LOG": str(self.change_log), "LBP_KG_MAX_BODY_BYTES": str(LIMIT)}
-        command = [str(LBP_KG), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
-        self.log_path = root / "server.log"
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(command + (["--workers", str(workers)] if workers else []),
-                                            env=env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log_path.read_text()[-3000:]
-            try:
-                if requests.get(self.url + "/health", timeout=2).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                time.sleep(0.2)
-        self.stop()
-        raise AssertionError("the server did not answer /health within 120 s")
-
-    def exchange(self, head: str, body: bytes = b"", half_close: bool = True) -> tuple[int, dict]:
-        """Send ``head`` and ``body`` as they are, then read one answer (status, JSON body)."""
-        with socket.create_connection(("127.0.0.1", self.port), timeout=30) as sock:
-            sock.sendall(head.replace("\n", "\r\n").encode() + b"\r\n" + body)
-            if half_close:
-                sock.shutdown(socket.SHUT_WR)  # the client has nothing more to send
-            answer = http.client.HTTPResponse(sock)
-            answer.begin()
-            return answer.status, json.loads(answer.read())
+        super().__init__(root, workers, {
+            "LBP_KG_EXTENSIONS_DIR": str(root / "extensions"), "LBP_KG_CACHE_DIR": str(root.parent / "cache"),
+            "LBP_KG_WRITES_ENABLED": "true", "LBP_KG_WRITE_TOKENS": json.dumps({TOKEN: "body test"}),
+            "LBP_KG_CHANGE_LOG": str(self.change_log), "LBP_KG_MAX_BODY_BYTES": str(LIMIT)})
 
     def graph(self) -> bytes:
         response = requests.get(f"{self.url}/graph-store?graph={quote(EXAMPLE_GRAPH, safe='')}",
@@ -178,19 +139,9 @@ class Server:
         assert response.status_code == 200
         return response.content
 
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(10)
-
 
 @pytest.fixture(scope="module", params=[None, 2], ids=["development-server", "gunicorn"])
 def server(request, tmp_path_factory):
-    if not LBP_KG.exists():
-        pytest.skip("needs the lbp-kg command (make setup)")
     root = tmp_path_factory.mktemp("bodies")
     (root / "extensions").mkdir()
     shutil.copy(EXTENSIONS / "psoas-minor.ttl", root / "extensions" / "psoas-minor.ttl")

@@ -55,8 +55,9 @@ class RequestFraming:
     """Tell, from the bytes received so far, whether a whole HTTP/1.1 request has arrived.
 
     It only reads the framing (where the head ends, Content-Length, chunk sizes); gunicorn's
-    parser still checks everything. ``decided`` is True when the request is whole, or when what
-    has arrived is enough for the server to answer without reading more (see the module text).
+    parser still checks everything. ``decided`` is True when the request is whole (``whole``), or
+    when what has arrived is enough for the server to answer without reading more (see the module
+    text).
     Scanning resumes where it stopped, so a body of many small chunks is scanned once.
     """
 
@@ -65,6 +66,7 @@ class RequestFraming:
         self.head_limit = head_limit
         self.data = bytearray()
         self.decided = False
+        self.whole = False
         self._stage = "head"
         self._pos = 0  # where scanning resumes
         self._end = 0  # with a Content-Length: where the body ends
@@ -77,8 +79,8 @@ class RequestFraming:
             pass
         return self.decided
 
-    def _decide(self) -> bool:
-        self.decided = True
+    def _decide(self, whole: bool = False) -> bool:
+        self.decided, self.whole = True, whole
         return False
 
     def _step(self) -> bool:
@@ -92,7 +94,7 @@ class RequestFraming:
                 return self._decide() if len(data) - self._pos > self.head_limit else False
             return self._read_head(bytes(data[self._pos:end]), end + 4)
         if self._stage == "length":
-            return self._decide() if len(data) >= self._end else False
+            return self._decide(whole=True) if len(data) >= self._end else False
         if self._stage == "chunk-size":
             line_end = data.find(b"\r\n", self._pos)
             if line_end < 0:
@@ -118,7 +120,7 @@ class RequestFraming:
             return True
         # trailers: none (an empty line), or header lines up to an empty line
         if data.startswith(b"\r\n", self._pos) or data.find(b"\r\n\r\n", self._pos) >= 0:
-            return self._decide()
+            return self._decide(whole=True)
         return self._decide() if len(data) - self._pos > MAX_TRAILERS else False
 
     def _read_head(self, head: bytes, body_start: int) -> bool:
@@ -138,7 +140,7 @@ class RequestFraming:
             self._stage, self._pos = "chunk-size", body_start
             return True
         if not lengths:
-            return self._decide()  # no body
+            return self._decide(whole=True)  # no body
         if len(lengths) > 1 or not lengths[0].isdigit():
             return self._decide()  # the parser refuses it
         length = int(lengths[0])
@@ -219,6 +221,7 @@ class BufferingThreadWorker(ThreadWorker):
         if self.arriving.pop(conn, None) is not None:
             self.poller.unregister(conn.sock)
         conn.received = bytes(framing.data)
+        conn.received_whole = framing.whole
         conn.data_ready = True  # gthread's wait for a first byte is done
         self.enqueue_req(conn)
 
@@ -262,6 +265,13 @@ class BufferingThreadWorker(ThreadWorker):
             conn.init()  # a plain HTTP/1 parser over the socket: no I/O
             conn.parser.unreader.unread(received)
         return super().handle(conn)
+
+    def _keepalive_after(self, conn, keepalive):
+        """Close after answering a request handed over before it was whole (a 413, a 400, a client
+        gone): gthread would drain the rest in this thread, for up to 5 s of a slow client."""
+        if not getattr(conn, "received_whole", True):
+            return False
+        return super()._keepalive_after(conn, keepalive)
 
     # --- after the answer (main thread) -------------------------------------------------------
 

@@ -102,6 +102,7 @@ def test_the_worker_waits_for_the_whole_head_and_body_byte_by_byte():
     request = b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nabcde"
     framing = _framing()
     assert [framing.feed(request[i:i + 1]) for i in range(len(request))] == [False] * (len(request) - 1) + [True]
+    assert framing.whole
 
 
 def test_the_worker_waits_for_the_last_chunk_and_the_trailers():
@@ -113,7 +114,8 @@ def test_the_worker_waits_for_the_last_chunk_and_the_trailers():
 
 
 def test_the_worker_hands_over_at_once_what_the_app_refuses_without_reading():
-    assert _framing().feed(b"POST / HTTP/1.1\r\nContent-Length: 101\r\n\r\n")  # over the limit: 413
+    over = _framing()
+    assert over.feed(b"POST / HTTP/1.1\r\nContent-Length: 101\r\n\r\n") and not over.whole  # 413, then close
     assert _framing().feed(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n65\r\n")  # 101 > 100
     assert _framing().feed(b"POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n")
     assert _framing().feed(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")  # no body

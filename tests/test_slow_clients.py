@@ -72,6 +72,17 @@ def test_a_request_not_arrived_whole_within_the_read_timeout_is_408(tmp_path):
         impatient.stop()
 
 
+def test_a_body_declared_over_the_limit_is_refused_and_its_connection_closed_at_once(server):
+    with server.connect(timeout=10) as sock:
+        sock.sendall(b"POST /validate HTTP/1.1\r\nHost: test\r\nContent-Type: application/n-triples\r\n"
+                     b"Content-Length: %d\r\n\r\n" % (3 * 1024 * 1024) + TRIPLE)
+        answer = _answer(sock)
+        assert answer.status == 413 and answer.read()
+        started = time.monotonic()
+        sock.sendall(TRIPLE)  # a slow client trickling the rest: no thread waits for it
+        assert sock.recv(10) == b"" and time.monotonic() - started < 2.5
+
+
 def test_a_body_trickled_in_pieces_is_served_whole(server):
     body = TRIPLE * 3
     with server.connect() as sock:

@@ -2,7 +2,8 @@
 
 Use: ``gunicorn -c deploy/gunicorn.conf.py 'service:create_app()'`` (``lbp-kg serve --workers N``
 passes this file too). Every value can be overridden on the command line or through the
-``LBP_KG_BIND``, ``LBP_KG_WORKERS``, ``LBP_KG_THREADS`` and ``LBP_KG_PRELOAD`` variables.
+``LBP_KG_BIND``, ``LBP_KG_WORKERS``, ``LBP_KG_THREADS`` and ``LBP_KG_PRELOAD`` variables;
+``LBP_KG_REQUEST_READ_TIMEOUT`` is read by the worker class (see below).
 """
 import os
 import signal

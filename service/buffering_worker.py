@@ -30,7 +30,7 @@ import time
 from functools import partial
 
 from gunicorn.http2 import negotiation
-from gunicorn.workers.gthread import TConn, ThreadWorker
+from gunicorn.workers.gthread import STOP_KEEPALIVE_LINGER, TConn, ThreadWorker
 
 #: seconds a client has to send one whole request (head and body), from its first byte on
 REQUEST_READ_TIMEOUT = float(os.environ.get("LBP_KG_REQUEST_READ_TIMEOUT", "30"))
@@ -47,8 +47,7 @@ MAX_CHUNK_LINE = 8192
 MAX_TRAILERS = 8190 * 32
 HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
 
-REQUEST_TIMEOUT_ANSWER = (b"HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\n"
-                          b"Connection: close\r\nContent-Length: %d\r\n\r\n%s")
+REFUSAL = b"HTTP/1.1 %s\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s"
 
 
 class RequestFraming:
@@ -156,6 +155,7 @@ class BufferingThreadWorker(ThreadWorker):
     def init_process(self):
         self.arriving = {}  # connection -> its RequestFraming, oldest first (so by deadline)
         self.lingering = {}  # closing connection -> when to stop draining it
+        self.stopping_since = None
         self.buffers_requests = (not self.cfg.is_ssl and self.cfg.proxy_protocol in ("off", None, False)
                                  and getattr(self.cfg, "protocol", "http") == "http")
         super().init_process()
@@ -232,14 +232,22 @@ class BufferingThreadWorker(ThreadWorker):
         conn.close()
 
     def murder_pending(self):
-        """Also answer 408 to requests past their read deadline, and stop lingering closes."""
+        """Also answer 408 to requests past their read deadline, and stop lingering closes.
+
+        gthread calls this once per turn of its loop (at least every second), also while stopping.
+        """
         super().murder_pending()
         now = time.monotonic()
+        if not self.alive and self.stopping_since is None:
+            self.stopping_since = now
+        # a stopping worker waits STOP_KEEPALIVE_LINGER for requests still arriving, as gthread
+        # does for kept-alive connections, not their whole read timeout
+        cap = self.stopping_since + STOP_KEEPALIVE_LINGER if self.stopping_since is not None else now + 1
         for conn, framing in list(self.arriving.items()):
-            if conn.read_deadline > now:
-                break
+            if min(conn.read_deadline, cap) > now:
+                break  # oldest first: the others are not due either
             if framing.data:
-                self._send_request_timeout(conn)
+                self._send_refusal(conn, restarting=conn.read_deadline > now)
             self._drop(conn)
         for conn, until in list(self.lingering.items()):
             if until > now:
@@ -247,11 +255,16 @@ class BufferingThreadWorker(ThreadWorker):
             self._stop_lingering(conn)
 
     @staticmethod
-    def _send_request_timeout(conn) -> None:
-        body = (b'{"error":"the request did not arrive whole within %d seconds; send it faster",'
-                b'"status":408}' % REQUEST_READ_TIMEOUT)
+    def _send_refusal(conn, restarting: bool) -> None:
+        """Answer a request that will not be served: 408 (too slow), or 503 (this worker is stopping)."""
+        if restarting:
+            status, message = b"503 Service Unavailable", b"this server process is restarting; send the request again"
+        else:
+            status, message = b"408 Request Timeout", b"the request did not arrive whole within %d seconds; " \
+                b"send it faster" % REQUEST_READ_TIMEOUT
+        body = b'{"error":"%s","status":%s}' % (message, status[:3])
         try:
-            conn.sock.send(REQUEST_TIMEOUT_ANSWER % (len(body), body))
+            conn.sock.send(REFUSAL % (status, len(body), body))
         except OSError:
             pass  # the answer is a courtesy; the connection closes either way
 

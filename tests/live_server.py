@@ -35,7 +35,14 @@ class LiveServer:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(command + (["--workers", str(workers)] if workers else []),
                                             env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 120
+        try:
+            self._wait_until_up(120)
+        except BaseException:
+            self.stop()  # never leave a server running behind a failed start
+            raise
+
+    def _wait_until_up(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log_path.read_text()[-3000:]
             try:
@@ -43,8 +50,7 @@ class LiveServer:
                     return
             except requests.ConnectionError:
                 time.sleep(0.2)
-        self.stop()
-        raise AssertionError("the server did not answer /health within 120 s")
+        raise AssertionError(f"the server did not answer /health within {seconds:.0f} s")
 
     def connect(self, timeout: float = 30) -> socket.socket:
         return socket.create_connection(("127.0.0.1", self.port), timeout=timeout)

@@ -72,6 +72,21 @@ def test_a_request_not_arrived_whole_within_the_read_timeout_is_408(tmp_path):
         impatient.stop()
 
 
+def test_a_stopping_server_does_not_wait_for_slow_clients(tmp_path):
+    stopping = LiveServer(tmp_path, 2)
+    idle = [stopping.connect() for _ in range(4)]
+    partial = stopping.connect(timeout=15)
+    partial.sendall(b"GET /health HTTP/1.1\r\nHost: test\r\n")
+    time.sleep(0.5)  # both workers have them in their event loops
+    started = time.monotonic()
+    stopping.stop()  # SIGTERM: gunicorn's graceful stop
+    assert time.monotonic() - started < 10  # not the 30 s read timeout, nor the 30 s graceful timeout
+    answer = _answer(partial)
+    assert answer.status == 503 and "restarting" in json.loads(answer.read())["error"]
+    for sock in idle + [partial]:
+        sock.close()
+
+
 def test_a_body_declared_over_the_limit_is_refused_and_its_connection_closed_at_once(server):
     with server.connect(timeout=10) as sock:
         sock.sendall(b"POST /validate HTTP/1.1\r\nHost: test\r\nContent-Type: application/n-triples\r\n"

@@ -47,6 +47,7 @@ MAX_CHUNK_LINE = 8192
 MAX_TRAILERS = 8190 * 32
 HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
 
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 REFUSAL = b"HTTP/1.1 %s\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s"
 
 
@@ -66,6 +67,8 @@ class RequestFraming:
         self.data = bytearray()
         self.decided = False
         self.whole = False
+        #: the head asks for "100 Continue" before the client sends its body (RFC 9110 10.1.1)
+        self.expects_continue = False
         self._stage = "head"
         self._pos = 0  # where scanning resumes
         self._end = 0  # with a Content-Length: where the body ends
@@ -124,7 +127,8 @@ class RequestFraming:
 
     def _read_head(self, head: bytes, body_start: int) -> bool:
         lengths, codings = [], []
-        for line in head.split(b"\r\n")[1:]:
+        request_line, *fields = head.split(b"\r\n")
+        for line in fields:
             name, colon, value = line.partition(b":")
             if not colon:
                 return self._decide()  # malformed: the parser answers
@@ -133,6 +137,9 @@ class RequestFraming:
                 lengths.append(value.strip())
             elif name == b"transfer-encoding":
                 codings.append(value.strip().lower())
+            elif name == b"expect":
+                self.expects_continue = value.strip().lower() == b"100-continue" and \
+                    request_line.endswith(b" HTTP/1.1")
         if codings:
             if lengths or not codings[-1].endswith(b"chunked"):
                 return self._decide()  # both framings, or not chunked last: the parser refuses it
@@ -196,11 +203,24 @@ class BufferingThreadWorker(ThreadWorker):
         """Read the connection's next request in the event loop; hand it to a thread once decided."""
         framing = RequestFraming(self.body_limit, self.head_limit)
         conn.read_deadline = time.monotonic() + REQUEST_READ_TIMEOUT
+        conn.continued = False
         conn.sock.setblocking(False)
         if already and framing.feed(already):
             return self._hand_over(conn, framing)
         self.arriving[conn] = framing
         self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._receive, conn))
+        self._continue_if_asked(conn, framing)
+
+    @staticmethod
+    def _continue_if_asked(conn, framing: RequestFraming) -> None:
+        """Say "100 Continue" to a client waiting for it to send its body (curl waits 1 s otherwise);
+        gunicorn would only say it once the thread has the request, which needs the body first."""
+        if framing.expects_continue and not conn.continued:
+            conn.continued = True
+            try:
+                conn.sock.send(CONTINUE)
+            except OSError:
+                pass  # the next read finds the connection gone
 
     def _receive(self, conn, _sock) -> None:
         framing = self.arriving[conn]
@@ -216,6 +236,8 @@ class BufferingThreadWorker(ThreadWorker):
             return self._hand_over(conn, framing)  # the thread answers the cut request (400)
         if framing.feed(data):
             self._hand_over(conn, framing)
+        else:
+            self._continue_if_asked(conn, framing)
 
     def _hand_over(self, conn, framing: RequestFraming) -> None:
         if self.arriving.pop(conn, None) is not None:
@@ -278,6 +300,11 @@ class BufferingThreadWorker(ThreadWorker):
             conn.init()  # a plain HTTP/1 parser over the socket: no I/O
             conn.parser.unreader.unread(received)
         return super().handle(conn)
+
+    def handle_request(self, req, conn):
+        if getattr(conn, "continued", False):
+            req._expected_100_continue = False  # said already, by _continue_if_asked
+        return super().handle_request(req, conn)
 
     def _keepalive_after(self, conn, keepalive):
         """Close after answering a request handed over before it was whole (a 413, a 400, a client

@@ -110,6 +110,16 @@ def test_a_body_trickled_in_pieces_is_served_whole(server):
         assert answer.status == 200 and json.loads(answer.read())["submittedTriples"] == 1
 
 
+def test_a_client_expecting_100_continue_is_told_to_send_its_body_at_once(server):
+    with server.connect(timeout=0.9) as sock, sock.makefile("rb") as stream:  # curl waits 1 s for it
+        sock.sendall(b"POST /validate HTTP/1.1\r\nHost: test\r\nContent-Type: application/n-triples\r\n"
+                     b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(TRIPLE))
+        assert stream.readline() == b"HTTP/1.1 100 Continue\r\n" and stream.readline() == b"\r\n"
+        sock.settimeout(30)
+        sock.sendall(TRIPLE)
+        assert _statuses(stream, 1) == [200]  # the answer, with no second "100 Continue" before it
+
+
 def test_keep_alive_and_pipelined_requests_are_answered_in_order(server):
     with requests.Session() as session:
         assert [session.get(server.url + "/health", timeout=5).status_code for _ in range(3)] == [200] * 3

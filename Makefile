@@ -33,4 +33,4 @@ bench: setup ## benchmark the service against its floor and peers (bench/README.
 	$(BIN)/lbp-kg bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) node_modules var build test-artifacts
+	rm -rf $(VENV) node_modules var build test-artifacts .hypothesis

@@ -2,7 +2,8 @@
 
 Use: ``gunicorn -c deploy/gunicorn.conf.py 'service:create_app()'`` (``lbp-kg serve --workers N``
 passes this file too). Every value can be overridden on the command line or through the
-``LBP_KG_BIND``, ``LBP_KG_WORKERS``, ``LBP_KG_THREADS`` and ``LBP_KG_PRELOAD`` variables.
+``LBP_KG_BIND``, ``LBP_KG_WORKERS``, ``LBP_KG_THREADS`` and ``LBP_KG_PRELOAD`` variables;
+``LBP_KG_REQUEST_READ_TIMEOUT`` is read by the worker class (see below).
 """
 import os
 
@@ -16,7 +17,19 @@ workers = int(os.environ.get("LBP_KG_WORKERS", "2"))
 # pay a TCP handshake per request (the sync worker closes every connection after one response).
 # pyoxigraph releases the GIL while it evaluates, but each request's Python work holds it, so
 # parallelism comes mostly from the number of workers.
-worker_class = "gthread"
+#
+# Slow clients: plain gthread gives a connection to a thread at its first byte, and the thread
+# blocks until the request has arrived, so 8 clients sending a byte a second hold all 2 x 4
+# threads (issue 11: 50 of them left 0 of 14 normal requests answered within 1 s). This worker is
+# gthread whose event loop reads each request whole (head and body, up to max_body_bytes) before a
+# thread sees it, answers 408 to one not arrived whole within LBP_KG_REQUEST_READ_TIMEOUT seconds
+# (default 30) and drains closing connections without blocking. Chosen over the gevent/eventlet
+# workers (monkey-patching would put pyoxigraph's GIL-free evaluation and the query worker
+# processes on one event loop) and over an ASGI worker with a WSGI adapter (a second server stack,
+# slower per request); measured in tests/test_slow_clients.py and by ``python -m bench.slow_clients``
+# (docs/security-http.md has the figures). A reverse proxy that buffers requests (nginx does by
+# default) protects plain gthread too.
+worker_class = "service.web.buffering_worker.BufferingThreadWorker"
 threads = int(os.environ.get("LBP_KG_THREADS", "4"))
 keepalive = 5
 

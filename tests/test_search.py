@@ -70,6 +70,8 @@ def test_a_missing_or_blank_query_is_400_json(client):
 def test_a_bad_limit_or_type_is_400_json_saying_what_to_send(client):
     assert "whole number" in client.get("/search?q=glute&limit=many").json["error"]
     assert client.get("/search?q=glute&limit=0").status_code == 400
+    empty = client.get("/search?q=glute&limit=")
+    assert empty.status_code == 400 and "limit is empty" in empty.json["error"] and empty.json["parameter"] == "limit"
     assert "CURIE" in client.get("/search?q=glute&type=Muscle").json["error"]
 
 

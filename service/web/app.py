@@ -22,20 +22,20 @@ def create_app(config: dict | Settings | None = None) -> Flask:
 
     app = Flask(__name__)
     app.config.update(settings.as_flask_config())
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False
     app.extensions["lbp_kg.settings"] = settings
 
-    from service.web import cors, errors
+    from service.web import cors, errors, request_body
     from service.kg import knowledge
 
     errors.init_app(app)
+    request_body.init_app(app, settings.max_body_bytes)
     cors.init_app(app)
     app.extensions["lbp_kg"] = knowledge.KnowledgeBase.load(settings)
 
-    from service.web.views import entities, meta, named_queries, search, sparql, validate, pages as web, writes
+    from service.web.views import entities, meta, named_queries, search, sparql, validate, pages, writes
 
-    for module in (sparql, named_queries, entities, search, validate, meta, web, writes):
+    for module in (sparql, named_queries, entities, search, validate, meta, pages, writes):
         module.init_app(app)
     _install_answer_cache(app, settings)
     return app

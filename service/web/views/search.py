@@ -38,8 +38,11 @@ def suggestions(text: str, limit: int = 5) -> list[dict]:
 
 
 def _limit(raw: str | None) -> int:
-    if raw is None or raw == "":
+    if raw is None:
         return DEFAULT_LIMIT
+    if not raw.strip():
+        raise ApiError(400, f"limit is empty: give a whole number from 1 to {MAX_LIMIT}, or leave limit out "
+                            f"for {DEFAULT_LIMIT}", parameter="limit")
     try:
         limit = int(raw)
     except ValueError:

@@ -68,26 +68,6 @@ def time_query(store: OxigraphStore, query: NamedQuery, bindings: dict, runs: in
     return statistics.median(times), rows
 
 
-def engine_costs(workloads, triples: int, cache_dir: Path, runs: int = 9,
-                 queries_dir: Path = QUERIES_DIR) -> dict[str, float]:
-    """Return {workload name: median ms} of evaluating each named workload's query in this process.
-
-    The same query text, bindings (substitution) and asserted graphs as lbp-kg's in-memory store
-    evaluates for ``/queries/<name>``, without HTTP or Flask: the least an evaluated request can
-    cost. bench/report.py adds it to the floor's cost per request to bound lbp-kg's rate.
-    """
-    catalog = Catalog.load(queries_dir)
-    store = store_with_extension(core_data(), triples, cache_dir)
-    costs = {}
-    for workload in workloads:
-        query = catalog.get(workload.query) if workload.query else None
-        if query is None or len(workload.bindings) != len(query.parameters) or workload.fresh:
-            continue
-        bindings = query.bind(dict(workload.bindings))
-        costs[workload.name] = round(time_query(store, query, bindings, runs)[0], 3)
-    return costs
-
-
 def measure(sizes: list[int], runs: int, queries_dir: Path, only: set[str], cache_dir: Path) -> dict:
     """Return {query name: {size: (median ms, rows)}} for every selected named query and size."""
     catalog = Catalog.load(queries_dir)

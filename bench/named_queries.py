@@ -21,6 +21,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from bench.generate import ontology_iri, parse_size, size_name, write_extension
+from service.kg.ask import resolve_arguments
 from service.kg.catalog import Catalog, NamedQuery
 from service.kg.labels import LabelIndex
 from service.kg.ontology import load_core_modules
@@ -51,9 +52,7 @@ def store_with_extension(core: LoadedData, triples: int, cache_dir: Path, seed: 
 
 def example_bindings(query: NamedQuery, index: LabelIndex) -> dict[ox.Variable, ox.NamedNode]:
     """Resolve the query's ``# example:`` values to entities and return its substitutions."""
-    examples = dict(query.examples)
-    iris = {p.name: index.resolve(examples[p.name], p.type_iris or None).iri for p in query.parameters}
-    return query.bind(iris)
+    return query.bind(resolve_arguments(query, dict(query.examples), index))
 
 
 def time_query(store: OxigraphStore, query: NamedQuery, bindings: dict, runs: int) -> tuple[float, int]:
@@ -66,26 +65,6 @@ def time_query(store: OxigraphStore, query: NamedQuery, bindings: dict, runs: in
         if times[0] > SLOW_FIRST_RUN_MS:
             break
     return statistics.median(times), rows
-
-
-def engine_costs(workloads, triples: int, cache_dir: Path, runs: int = 9,
-                 queries_dir: Path = QUERIES_DIR) -> dict[str, float]:
-    """Return {workload name: median ms} of evaluating each named workload's query in this process.
-
-    The same query text, bindings (substitution) and asserted graphs as lbp-kg's in-memory store
-    evaluates for ``/queries/<name>``, without HTTP or Flask: the least an evaluated request can
-    cost. bench/report.py adds it to the floor's cost per request to bound lbp-kg's rate.
-    """
-    catalog = Catalog.load(queries_dir)
-    store = store_with_extension(core_data(), triples, cache_dir)
-    costs = {}
-    for workload in workloads:
-        query = catalog.get(workload.query) if workload.query else None
-        if query is None or len(workload.bindings) != len(query.parameters) or workload.fresh:
-            continue
-        bindings = query.bind(dict(workload.bindings))
-        costs[workload.name] = round(time_query(store, query, bindings, runs)[0], 3)
-    return costs
 
 
 def measure(sizes: list[int], runs: int, queries_dir: Path, only: set[str], cache_dir: Path) -> dict:

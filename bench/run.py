@@ -4,7 +4,8 @@ For each size the synthetic extension is generated (or reused from the cache), t
 the Flask hello-world floor and lbp-kg under gunicorn (deploy/gunicorn.conf.py), ``oxigraph
 serve`` and rdflib-endpoint loaded with the same triples. Each server is started, timed until it
 answers, left to finish loading, measured and stopped before the next starts, so they never
-compete for the cores. Results go to a markdown report and a JSON file next to it.
+compete for the cores. The table (figures and ratios) is printed and saved as markdown, with the
+raw results as JSON next to it.
 
     python -m bench.run --sizes 10k,100k,1m --duration 5 --output bench/RESULTS.md
 """
@@ -21,7 +22,8 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from bench import generate, load, machine, named_queries, report, servers, targets
+from bench import generate, load, machine, report, servers
+from bench.workloads import Workload, service_workloads
 
 PEERS = (report.OXIGRAPH, report.RDFLIB_ENDPOINT)
 DEFAULT_OUTPUT = Path("bench/RESULTS.md")
@@ -48,12 +50,12 @@ def export_core_ntriples(cache_dir: Path) -> Path:
     return path
 
 
-def _row(workload: targets.Workload, server: str, **fields) -> dict:
+def _row(workload: Workload, server: str) -> dict:
     return {"workload": workload.name, "group": workload.group, "server": server, "fresh": workload.fresh,
-            "peer_query": workload.sparql is not None, "measurement": None, "error": None, **fields}
+            "measurement": None, "error": None}
 
 
-def measure(server: servers.RunningServer, workload: targets.Workload, path: str, *, settings: dict,
+def measure(server: servers.RunningServer, workload: Workload, path: str, *, settings: dict,
             capped: bool = False, form: str | None = None) -> dict:
     """Probe one URL, then load it with wrk (or the capped client); return the report row.
 
@@ -102,48 +104,24 @@ def _get_json(url: str, timeout: float = 10.0) -> dict:
         return json.load(response)
 
 
-#: the floors, each served under the same gunicorn settings: (server, workload, WSGI app)
-FLOORS = ((report.FLOOR, report.FLOOR_WORKLOAD, "bench.hello:create_app()"),
-          (report.BARE_FLOOR, report.BARE_FLOOR_WORKLOAD, "bench.hello:bare_app"))
-
-
 def run_floor(size_result: dict, settings: dict, cache_dir: Path) -> None:
-    """Measure the Flask hello-world app, then the bare WSGI app, under the same gunicorn settings."""
-    for name, workload_name, app in FLOORS:
-        port = servers.free_port()
-        server = servers.start(name, servers.gunicorn_command(app, port, settings["workers"]),
-                               cache_dir / "logs" / f"{name}-{size_result['size']}.log", port=port)
-        try:
-            servers.wait_until_ready(server, "/health", timeout=60)
-            servers.wait_until_idle(server, timeout=30)
-            workload = targets.Workload(name=workload_name, group="floor", path="/hello", accept="application/json")
-            size_result["rows"].append(measure(server, workload, "/hello", settings=settings))
-            size_result["servers"][name] = {"ready_seconds": server.ready_seconds,
-                                            "memory_after": servers.worker_memory(server)}
-        finally:
-            servers.stop(server)
-
-
-def service_workloads(base_url: str, core_nt: Path, problems: list[str]) -> list[targets.Workload]:
-    """Return /health, every named query in the service's catalogue and the /sparql queries, each
-    also asked with ``Cache-Control: no-cache`` (every request evaluated)."""
-    from service.kg.vocabulary import prefixes
-    from service.paths import QUERIES_DIR
-
-    workloads = [targets.Workload(name="lbp-kg /health", group="health", path="/health", accept="application/json")]
+    """Measure the Flask hello-world app under the same gunicorn settings as lbp-kg."""
+    port = servers.free_port()
+    server = servers.start(report.FLOOR, servers.gunicorn_command("bench.hello:create_app()", port, settings["workers"]),
+                           cache_dir / "logs" / f"{report.FLOOR}-{size_result['size']}.log", port=port)
     try:
-        catalogue = targets.fetch_catalogue(base_url)
-    except OSError as err:
-        problems.append(f"GET /queries failed ({err}); named queries were not measured")
-        catalogue = []
-    named, found = targets.named_query_workloads(catalogue, QUERIES_DIR, targets.TermResolver(core_nt), prefixes())
-    problems.extend(p for p in found if p not in problems)
-    queries = named + targets.sparql_workloads()
-    return workloads + queries + [workload.uncached() for workload in queries]
+        servers.wait_until_ready(server, "/health", timeout=60)
+        servers.wait_until_idle(server, timeout=30)
+        workload = Workload(name=report.FLOOR_WORKLOAD, group="floor", path="/hello", accept="application/json")
+        size_result["rows"].append(measure(server, workload, "/hello", settings=settings))
+        size_result["servers"][report.FLOOR] = {"ready_seconds": server.ready_seconds,
+                                                "memory_after": servers.worker_memory(server)}
+    finally:
+        servers.stop(server)
 
 
-def run_service(size_result: dict, settings: dict, cache_dir: Path, extension: Path, core_nt: Path,
-                problems: list[str]) -> list[targets.Workload]:
+def run_service(size_result: dict, settings: dict, cache_dir: Path, extension: Path,
+                workloads: list[Workload]) -> None:
     """Start lbp-kg with the synthetic extension and an empty cache, measure every workload, then
     time a restart (which finds the inferred graph, snapshot and label index cached on disk)."""
     size = size_result["size"]
@@ -158,12 +136,10 @@ def run_service(size_result: dict, settings: dict, cache_dir: Path, extension: P
                              cache_dir / "logs" / f"lbp-kg-{size}.log", port=port, env=env)
 
     server = start()
-    workloads: list[targets.Workload] = []
     try:
         first = servers.wait_until_ready(server, "/health", timeout=settings["load_timeout"])
         settled = servers.wait_until_idle(server, timeout=settings["load_timeout"])
         log(f"  lbp-kg first start (empty cache) answered after {first:.2f} s; all workers idle {settled:.1f} s later")
-        workloads = service_workloads(server.base_url, core_nt, problems)
         for workload in workloads:
             size_result["rows"].append(measure(server, workload, workload.path, settings=settings))
         memory_after = servers.worker_memory(server)
@@ -183,7 +159,6 @@ def run_service(size_result: dict, settings: dict, cache_dir: Path, extension: P
             "memory": servers.worker_memory(server), "memory_after": memory_after}
     finally:
         servers.stop(server)
-    return workloads
 
 
 #: the longest request target sent to a peer as a GET: ``oxigraph serve`` refuses request heads
@@ -192,7 +167,7 @@ MAX_PEER_GET_URL = 6000
 
 
 def serve_peer(name: str, command: list[str], ready_path: str, query_path: str, log_path: Path,
-               workloads: list[targets.Workload], settings: dict, *, capped: bool, port: int) -> tuple[dict, list[dict]]:
+               workloads: list[Workload], settings: dict, *, capped: bool, port: int) -> tuple[dict, list[dict]]:
     """Start a peer, measure every workload it can run, restarting it after a request times out.
 
     A peer keeps evaluating a query its client gave up on, and the next requests queue behind it;
@@ -229,7 +204,7 @@ def serve_peer(name: str, command: list[str], ready_path: str, query_path: str, 
 
 
 def run_oxigraph(size_result: dict, settings: dict, cache_dir: Path, data: list[Path],
-                 workloads: list[targets.Workload]) -> None:
+                 workloads: list[Workload]) -> None:
     """Load the same triples into an on-disk Oxigraph store and measure ``oxigraph serve``."""
     size = size_result["size"]
     location = cache_dir / f"oxigraph-{size}"
@@ -254,7 +229,7 @@ def run_oxigraph(size_result: dict, settings: dict, cache_dir: Path, data: list[
 
 
 def run_rdflib_endpoint(size_result: dict, settings: dict, cache_dir: Path, data: list[Path],
-                        workloads: list[targets.Workload]) -> None:
+                        workloads: list[Workload]) -> None:
     """Serve the same triples with rdflib-endpoint and take a short, capped measurement.
 
     Its command-line server answers SPARQL at ``/`` (``SparqlEndpoint``'s default path).
@@ -270,7 +245,8 @@ def run_rdflib_endpoint(size_result: dict, settings: dict, cache_dir: Path, data
     size_result["servers"][report.RDFLIB_ENDPOINT] = info
 
 
-def run_size(size: str, settings: dict, cache_dir: Path, core_nt: Path, problems: list[str]) -> dict:
+def run_size(size: str, settings: dict, cache_dir: Path, core_nt: Path, workloads: list[Workload],
+             problems: list[str]) -> dict:
     """Benchmark one size against the floor, lbp-kg and the chosen peers."""
     triples = generate.parse_size(size)
     started = time.perf_counter()
@@ -280,9 +256,7 @@ def run_size(size: str, settings: dict, cache_dir: Path, core_nt: Path, problems
     log(f"{size}: floor")
     run_floor(result, settings, cache_dir)
     log(f"{size}: lbp-kg")
-    workloads = run_service(result, settings, cache_dir, extension, core_nt, problems)
-    log(f"{size}: each named query's own cost, in this process (no server running)")
-    result["engine_ms"] = named_queries.engine_costs(workloads, triples, cache_dir)
+    run_service(result, settings, cache_dir, extension, workloads)
     data = [core_nt, extension]
     for peer in peers_at(size, settings):
         log(f"{size}: {peer}")
@@ -317,15 +291,16 @@ def run_benchmark(sizes: list[str] = ("10k", "100k", "1m"), *, duration: float =
                 "load_timeout": load_timeout, "gunicorn_config": str(servers.GUNICORN_CONFIG.relative_to(servers.PROJECT_ROOT))}
     results = {"note": NOISY_NOTE, "machine": machine.describe(), "settings": settings, "sizes": [], "problems": []}
     core_nt = export_core_ntriples(cache_dir)
+    workloads = service_workloads()
     for size in sizes:
-        results["sizes"].append(run_size(size, settings, cache_dir, core_nt, results["problems"]))
+        results["sizes"].append(run_size(size, settings, cache_dir, core_nt, workloads, results["problems"]))
         if output is not None:  # write after every size, so a long run leaves something behind
             write_results(results, Path(output))
     return results
 
 
 def write_results(results: dict, output: Path) -> None:
-    """Write the markdown report and the raw results as JSON next to it."""
+    """Write the markdown table and the raw results as JSON next to it."""
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(report.render(results), encoding="utf-8")
     output.with_suffix(".json").write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
@@ -347,11 +322,6 @@ def peers_at(size: str, settings: dict) -> list[str]:
 #: peers for one size unless --size-peers is given: at 1M triples rdflib-endpoint times out on
 #: most queries and takes minutes to restart after each, and no target compares with it there
 DEFAULT_SIZE_PEERS = {"1m": ["oxigraph"]}
-
-#: settings for one size unless --size-env is given: at 1M triples every process reads the one
-#: shared on-disk snapshot, as docs/deployment.md recommends for graphs that size
-DEFAULT_SIZE_ENV = {"1m": {"LBP_KG_STORE_IN_MEMORY": "false"}}
-
 
 def _size_env_pair(text: str) -> tuple[str, str, str]:
     size, sep, pair = text.partition(":")
@@ -384,15 +354,15 @@ def _size_envs(pairs: list[tuple[str, str, str]]) -> dict[str, dict[str, str]]:
     return envs
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Parse the command line, run the benchmark and print the report's target verdicts."""
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``lbp-kg bench`` (and ``python -m bench.run``)."""
     parser = argparse.ArgumentParser(prog="lbp-kg bench", description="Benchmark lbp-kg against a Flask "
                                      "hello-world floor, oxigraph serve and rdflib-endpoint.")
     parser.add_argument("--sizes", default="10k,100k,1m", help="synthetic extension sizes (default 10k,100k,1m)")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds of wrk load per target (default 5)")
     parser.add_argument("--skip-peers", action="store_true", help="measure only the floor and lbp-kg")
     parser.add_argument("--peers", type=_peer_list, default=list(PEERS), help="peers to compare with (default: both)")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="markdown report (JSON goes beside it)")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="the table, as markdown (the raw results go beside it as JSON)")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR, help="generated data, logs (var/bench)")
     parser.add_argument("--seed", type=int, default=0, help="generator seed (default 0)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
@@ -408,19 +378,23 @@ def main(argv: list[str] | None = None) -> int:
                         help="extra service setting, e.g. LBP_KG_REASONING=false (repeatable)")
     parser.add_argument("--size-env", type=_size_env_pair, action="append", default=[],
                         metavar="SIZE:LBP_KG_X=value",
-                        help="a service setting for one size only (repeatable); default "
-                        "1m:LBP_KG_STORE_IN_MEMORY=false, the shared on-disk store")
+                        help="a service setting for one size only (repeatable)")
     parser.add_argument("--size-peers", type=_size_peers_pair, action="append", default=[],
                         metavar="SIZE:PEER[,PEER]",
                         help="the peers measured at one size (repeatable; empty after the colon: none); "
                         "default 1m:oxigraph, since rdflib-endpoint times out on most queries at 1M")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line, run the benchmark, print the table and save it."""
+    args = build_parser().parse_args(argv)
     try:
         results = run_benchmark([s for s in args.sizes.split(",") if s], duration=args.duration,
                                 skip_peers=args.skip_peers, output=args.output, cache_dir=args.cache_dir,
                                 seed=args.seed, workers=args.workers, threads=args.threads,
                                 connections=args.connections, peers=args.peers, service_env=dict(args.service_env),
-                                size_env=_size_envs(args.size_env) if args.size_env else DEFAULT_SIZE_ENV,
+                                size_env=_size_envs(args.size_env),
                                 size_peers=dict(args.size_peers) if args.size_peers else DEFAULT_SIZE_PEERS,
                                 peer_max_requests=args.peer_max_requests, peer_max_seconds=args.peer_max_seconds,
                                 peer_timeout=args.peer_timeout, accept_encoding=args.accept_encoding)
@@ -429,8 +403,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     log(f"report written to {args.output}")
     print(report.render_summary(results))
-    print()
-    print(report.render_verdicts(results))
+    for size in results["sizes"]:
+        print()
+        print(report.render_size(size))
     return 0
 
 

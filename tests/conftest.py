@@ -1,26 +1,13 @@
 """Shared fixtures: one app (the ontology loads once per test session), a client, a CLI runner."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from service import create_app
-from service.paths import PROJECT_ROOT
+from service.paths import ONTOLOGY_DIR
 
-
-
-def _reference_dir() -> Path:
-    """Find the project's reference files: shared/ beside the checkout (as in CI) or above it."""
-    if "LBP_KG_REFERENCE_DIR" in os.environ:
-        return Path(os.environ["LBP_KG_REFERENCE_DIR"])
-    candidates = [parent / "shared" / "reference" for parent in PROJECT_ROOT.parents]
-    return next((c for c in candidates if c.is_dir()), candidates[0])
-
-
-#: The project's reference identifiers and anatomy (tests fail, saying where they looked, without it).
-REFERENCE_DIR = _reference_dir()
+#: The project's reference identifiers and anatomy facts, kept in the repository with their sources.
+REFERENCE_DIR = ONTOLOGY_DIR / "reference"
 
 
 @pytest.fixture(scope="session")

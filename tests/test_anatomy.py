@@ -1,4 +1,4 @@
-"""The anatomy module states textbook anatomy that agrees with the shared reference files."""
+"""The anatomy module states textbook anatomy that agrees with the reference files (ontology/reference/)."""
 from __future__ import annotations
 
 import csv

@@ -37,7 +37,7 @@ ARTICLE_SECTIONS = {
     "What to expect when you visit",
 }
 
-#: Every HP and MONDO identifier in shared/reference/terms.tsv; no other may be mapped to.
+#: Every HP and MONDO identifier in ontology/reference/terms.tsv; no other may be mapped to.
 REFERENCE_CLINICAL_IDS = {
     OBO[local] for local in (
         "HP_0003419", "HP_0003418", "HP_0011868", "MONDO_0024333", "HP_0008441", "MONDO_0100202",

@@ -45,10 +45,33 @@ def valid_graph() -> Graph:
     return merge_graphs(parse_rdf_file(path) for path in [*VOCABULARY, VALID_EXAMPLE])
 
 
+@pytest.fixture(scope="module")
+def report_of(valid_graph, shapes):
+    """Validate the valid example plus one case file, once per case for the whole module."""
+    reports = {}
+
+    def report(case: Path):
+        if case not in reports:
+            reports[case] = validate_graph(valid_graph + parse_rdf_file(case), shapes)
+        return reports[case]
+    return report
+
+
 def test_every_invalid_case_states_what_it_expects():
-    assert len(INVALID_CASES) >= 30
+    assert INVALID_CASES, f"no case files in {DATA / 'invalid'}"
     for case in INVALID_CASES:
         assert expectations(case), f"{case.name} has no '# expect:' line"
+
+
+def test_every_constraint_with_a_message_is_tripped_by_some_crafted_case(shapes, report_of):
+    """Each constraint is shown able to fail: none without a case that makes it report."""
+    from rdflib.namespace import SH
+
+    tripped = {node for case in INVALID_CASES for predicate in (SH.sourceShape, SH.sourceConstraint)
+               for node in report_of(case).graph.objects(None, predicate)}
+    untested = sorted(str(message) for constraint, message in shapes.subject_objects(SH.message)
+                      if constraint not in tripped)
+    assert untested == []
 
 
 def test_the_valid_example_conforms(valid_graph, shapes):
@@ -58,8 +81,8 @@ def test_the_valid_example_conforms(valid_graph, shapes):
 
 
 @pytest.mark.parametrize("case", INVALID_CASES, ids=[case.stem for case in INVALID_CASES])
-def test_each_crafted_mistake_is_reported_with_a_clear_message(case, valid_graph, shapes):
-    report = validate_graph(valid_graph + parse_rdf_file(case), shapes)
+def test_each_crafted_mistake_is_reported_with_a_clear_message(case, report_of):
+    report = report_of(case)
     curie = CurieMaker()
     found = "\n".join(f"  {curie(r.focus_node)} | {r.message}" for r in report.results)
 

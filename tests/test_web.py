@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 from markupsafe import escape
+from rdflib import RDF, Graph, Namespace, URIRef
 
 from service import create_app
 from service.web.views import pages as web
@@ -20,6 +21,7 @@ PATTERN_STEPS = {
     ("gluteus-medius-inhibition", "overloads", "quadratus-lumborum-overload"),
     ("quadratus-lumborum-overload", "isDirectSourceOf", "low-back-pain"),
 }
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 
 
 def test_the_app_factory_serves_the_web_pages(app):
@@ -314,7 +316,10 @@ def test_sparql_without_a_query_still_describes_the_service_to_rdf_clients(web_c
     response = web_client.get("/sparql", headers={"Accept": "text/turtle"})
     assert response.status_code == 200
     assert response.mimetype == "text/turtle"
-    assert "ServiceDescription" in response.get_data(as_text=True) or "sd:Service" in response.get_data(as_text=True)
+    description = Graph().parse(data=response.get_data(as_text=True), format="turtle")
+    service = URIRef("http://localhost/sparql")
+    assert (service, RDF.type, SD.Service) in description
+    assert (service, SD.endpoint, service) in description
 
 
 # --- entity pages ---------------------------------------------------------------------------------

@@ -5,25 +5,11 @@ import gzip
 
 import pytest
 
-from service import create_app
 from service.web.compression import MIN_BYTES, accepts_gzip
 
 COMPENSATORS = "/queries/compensators?muscle=gluteus%20medius"  # several kB of JSON
 SMALL_ASK = "/sparql?query=ASK%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D"
 GZIP = {"Accept-Encoding": "gzip, deflate"}
-
-
-@pytest.fixture(scope="module")
-def compressing_app():
-    application = create_app({"http_max_age": 60, "query_timeout": 5.0})
-    application.config["TESTING"] = True
-    yield application
-    application.extensions["lbp_kg"].extras["query_executor"].close()
-
-
-@pytest.fixture()
-def client(compressing_app):
-    return compressing_app.test_client()
 
 
 def test_a_client_accepting_gzip_gets_the_same_answer_compressed(client):

@@ -9,8 +9,7 @@ import pytest
 from markupsafe import escape
 from rdflib import RDF, Graph, Namespace, URIRef
 
-from service import create_app
-from service.web.views import pages as web
+from service.web.views import pages
 from service.kg.catalog import Catalog
 from service.kg.graph_view import LBP
 
@@ -28,20 +27,9 @@ def test_the_app_factory_serves_the_web_pages(app):
     assert "web" in app.blueprints, "create_app must call service.web.views.pages.init_app(app)"
 
 
-@pytest.fixture(scope="module")
-def web_app(app):
-    """The shared app once create_app registers the web pages; until then, one that does."""
-    if "web" in app.blueprints:
-        return app
-    application = create_app({"query_timeout": 5.0})
-    application.config["TESTING"] = True
-    web.init_app(application)
-    return application
-
-
 @pytest.fixture()
-def web_client(web_app):
-    return web_app.test_client()
+def web_client(client):
+    return client
 
 
 @pytest.fixture(scope="module")
@@ -207,8 +195,8 @@ def test_graph_page_titles_a_focus_by_its_label(web_client):
     assert re.search(r'<h1 id="graph-title">Around quadratus lumborum</h1>', html)
 
 
-def test_graph_page_says_what_to_run_when_the_libraries_are_not_installed(web_app, web_client, tmp_path, monkeypatch):
-    monkeypatch.setitem(web_app.config["LBP_KG_EXTRA"], "node_modules_dir", str(tmp_path))
+def test_graph_page_says_what_to_run_when_the_libraries_are_not_installed(app, web_client, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config["LBP_KG_EXTRA"], "node_modules_dir", str(tmp_path))
     html = page(web_client, "/graph")
     assert "npm ci" in html
     assert 'role="alert"' in html
@@ -221,7 +209,7 @@ def test_assets_serves_the_whitelisted_libraries_from_node_modules(web_client):
     with web_client.get("/assets/cytoscape.min.js") as response:
         assert response.status_code == 200
         assert response.mimetype in ("text/javascript", "application/javascript")
-        assert (web.DEFAULT_NODE_MODULES / "cytoscape/dist/cytoscape.min.js").read_bytes() == response.data
+        assert (pages.DEFAULT_NODE_MODULES / "cytoscape/dist/cytoscape.min.js").read_bytes() == response.data
     with web_client.get("/assets/yasgui.min.css") as response:
         assert response.mimetype == "text/css"
 
@@ -233,8 +221,8 @@ def test_assets_refuses_anything_not_whitelisted(web_client, name):
     assert "available" in response.get_json()["error"]
 
 
-def test_assets_missing_from_node_modules_is_a_404_saying_what_to_run(web_app, web_client, tmp_path, monkeypatch):
-    monkeypatch.setitem(web_app.config["LBP_KG_EXTRA"], "node_modules_dir", str(tmp_path))
+def test_assets_missing_from_node_modules_is_a_404_saying_what_to_run(app, web_client, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config["LBP_KG_EXTRA"], "node_modules_dir", str(tmp_path))
     response = web_client.get("/assets/cytoscape.min.js")
     assert response.status_code == 404
     assert "npm ci" in response.get_json()["error"]
@@ -279,9 +267,9 @@ def editor_examples(html: str) -> list[dict]:
     return json.loads(match.group(1))
 
 
-def test_sparql_editor_page_loads_yasgui_from_this_server_with_the_catalogue_as_examples(web_app, catalogue):
-    with web_app.test_request_context("/sparql", headers={"Accept": "text/html"}):
-        html = web.render_sparql_editor()
+def test_sparql_editor_page_loads_yasgui_from_this_server_with_the_catalogue_as_examples(app, catalogue):
+    with app.test_request_context("/sparql", headers={"Accept": "text/html"}):
+        html = pages.render_sparql_editor()
     assert elements(html, "script", src="/assets/yasgui.min.js")
     assert elements(html, "link", href="/assets/yasgui.min.css")
     [host] = elements(html, "div", id="yasgui")
@@ -289,19 +277,19 @@ def test_sparql_editor_page_loads_yasgui_from_this_server_with_the_catalogue_as_
     assert [e["name"] for e in editor_examples(html)] == [q.title for q in catalogue]
 
 
-def test_sparql_editor_examples_bind_their_parameters_and_run(web_app):
-    with web_app.test_request_context("/sparql"):
-        html = web.render_sparql_editor()
+def test_sparql_editor_examples_bind_their_parameters_and_run(app):
+    with app.test_request_context("/sparql"):
+        html = pages.render_sparql_editor()
     [example] = [e for e in editor_examples(html) if e["name"] == Catalog.load().get("compensators").title]
     assert f"VALUES (?muscle) {{ (<{LBP}gluteus-medius>) }}" in example["query"]
-    rows = web_app.extensions["lbp_kg"].store.query(example["query"])
+    rows = app.extensions["lbp_kg"].store.query(example["query"])
     assert "quadratus lumborum" in {row["compensatorLabel"].value for row in rows}
 
 
-def test_sparql_editor_says_what_to_run_when_yasgui_is_not_installed(web_app, tmp_path, monkeypatch):
-    monkeypatch.setitem(web_app.config["LBP_KG_EXTRA"], "node_modules_dir", str(tmp_path))
-    with web_app.test_request_context("/sparql"):
-        html = web.render_sparql_editor()
+def test_sparql_editor_says_what_to_run_when_yasgui_is_not_installed(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config["LBP_KG_EXTRA"], "node_modules_dir", str(tmp_path))
+    with app.test_request_context("/sparql"):
+        html = pages.render_sparql_editor()
     assert "npm ci" in html and 'role="alert"' in html
     assert not elements(html, "script", src="/assets/yasgui.min.js")
     assert "Muscles that compensate for an inhibited muscle" in html, "the examples stay readable as text"

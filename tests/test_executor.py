@@ -17,7 +17,6 @@ from service.kg.ontology import Module
 from service.store import OxigraphStore
 
 TIMEOUT = 1.5
-MARGIN = 1.5
 
 TINY_ANATOMY = """
 @prefix lbp: <https://w3id.org/lbp-kg/id/> .
@@ -73,11 +72,14 @@ def test_a_syntax_error_reports_line_and_column(executor):
 
 
 def test_a_runaway_query_is_killed_at_the_deadline_and_the_pool_recovers(executor):
-    started = time.monotonic()
+    executor.start()
+    before = {worker.process.pid for worker in executor.pool._idle}
+    killed = executor.stats["killed"]
     with pytest.raises(QueryTimeout, match="time limit; simplify it or add LIMIT"):
         executor.run(QueryJob(RUNAWAY))
-    assert TIMEOUT <= time.monotonic() - started < TIMEOUT + MARGIN
-    assert executor.stats["killed"] >= 1
+    assert executor.stats["killed"] == killed + 1
+    after = {worker.process.pid for worker in executor.pool._idle}
+    assert len(before - after) == 1, "the worker that ran it is gone"
     assert labels(executor.run(QueryJob(LABEL_OF))) == ["iliacus", "psoas major"]
 
 
@@ -94,9 +96,8 @@ def test_other_queries_are_answered_while_one_runs_away(executor):
     runaway = threading.Thread(target=run_away)
     runaway.start()
     time.sleep(0.2)
-    started = time.monotonic()
     assert labels(executor.run(QueryJob(LABEL_OF))) == ["iliacus", "psoas major"]
-    assert time.monotonic() - started < 0.5
+    assert runaway.is_alive(), "answered while the runaway was still running"
     runaway.join()
     assert "timeout" in outcome
 
@@ -107,9 +108,9 @@ def test_a_query_waiting_for_the_only_worker_is_answered_once_the_runaway_is_kil
     stuck = threading.Thread(target=pytest.raises, args=(QueryTimeout, pool.run, QueryJob(RUNAWAY)))
     stuck.start()
     time.sleep(0.3)
-    started = time.monotonic()
+    assert pool.stats["killed"] == 0
     assert labels(pool.run(QueryJob(LABEL_OF))) == ["iliacus", "psoas major"]
-    assert TIMEOUT - 0.3 - 0.1 < time.monotonic() - started < TIMEOUT
+    assert pool.stats["killed"] == 1, "it was answered by the worker started after the runaway was killed"
     stuck.join()
     pool.close()
 

@@ -197,3 +197,28 @@ def test_the_answer_cache_keeps_only_tagged_answers_not_static_files(client, cac
     assert len(answer_cache(cache_app).entries) == entries
     assert client.get(ENTITY, headers={"Accept": "application/n-triples"}).status_code == 200
     assert len(answer_cache(cache_app).entries) == entries + 1
+
+
+def test_concurrent_identical_misses_are_evaluated_once_and_shared():
+    from service.web.answer_cache import AnswerCache
+    from service.web.http_cache import TAGGED_ANSWER
+
+    calls = []
+
+    def slow_app(environ, start_response):
+        calls.append(environ["PATH_INFO"])
+        time.sleep(0.3)  # long enough for every other thread to miss the same entry meanwhile
+        environ[TAGGED_ANSWER] = True
+        start_response("200 OK", [("Content-Type", "text/plain"), ("ETag", '"v1"')])
+        return [b"the answer"]
+
+    cache = AnswerCache(slow_app, version=lambda: "v1")
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/queries/lower-crossed-pattern", "QUERY_STRING": ""}
+    bodies = []
+    threads = [threading.Thread(target=lambda: bodies.append(b"".join(cache(dict(environ), lambda *a: None))))
+               for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert bodies == [b"the answer"] * 8 and len(calls) == 1

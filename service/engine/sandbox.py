@@ -76,6 +76,11 @@ class _Exhausted:
     resource_name: str  # sent back by a worker whose task raised MemoryError
 
 
+@dataclass(frozen=True)
+class _Raised:
+    message: str  # sent back by a worker whose task raised anything else (the worker lives on)
+
+
 def no_setup() -> None:
     """The ``setup`` of a pool whose tasks need nothing prepared."""
     return None
@@ -117,6 +122,8 @@ def _worker_main(conn: Connection, setup: Callable, setup_args: tuple, handle: C
             outcome = handle(state, task)
         except MemoryError:
             outcome = _Exhausted("memory")
+        except Exception as err:  # noqa: BLE001 - report it and stay ready for the next task
+            outcome = _Raised(f"{type(err).__name__}: {err}")
         conn.send(outcome)
 
 
@@ -190,6 +197,9 @@ class SandboxPool:
         self._release(worker)
         if isinstance(outcome, _Exhausted):
             raise SandboxExhausted("memory", f"{self.memory_mb} MiB")
+        if isinstance(outcome, _Raised):
+            log.error("a %s task failed in its worker: %s", self.name, outcome.message)
+            raise SandboxCrashed(f"the {self.name} task failed ({outcome.message})")
         return outcome
 
     def _death_of(self, worker: _Worker) -> SandboxError:

@@ -48,9 +48,10 @@ class LiveServer:
             try:
                 if requests.get(self.url + "/health", timeout=2).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or no worker up yet
                 time.sleep(0.2)
-        raise AssertionError(f"the server did not answer /health within {seconds:.0f} s")
+        raise AssertionError(f"the server did not answer /health within {seconds:.0f} s; its log ends:\n"
+                             + self.log_path.read_text()[-3000:])
 
     def connect(self, timeout: float = 30) -> socket.socket:
         return socket.create_connection(("127.0.0.1", self.port), timeout=timeout)

@@ -346,6 +346,17 @@ def test_an_iri_with_a_space_is_not_valid_rdf(client):
     assert response.status_code == 400 and "<http://a b> is not a valid IRI" in response.get_json()["error"]
 
 
+@pytest.mark.parametrize("media_type, body", [
+    ("text/turtle", "<http://a/s> <http://a/p> [ <http://a/p q> \"v\" ] ."),
+    ("application/ld+json", '{"http://a/p": {"x:`": "v"}}'),
+])
+def test_a_write_holding_an_invalid_iri_is_400_and_changes_nothing(writable_app, media_type, body):
+    client = writable_app.test_client()
+    response = client.put(f"/graph-store?graph={quote(GRAPH, safe='')}", data=body, headers=writer_headers(media_type))
+    assert response.status_code == 400 and "is not a valid IRI" in response.get_json()["error"]
+    assert client.get(f"/graph-store?graph={quote(GRAPH, safe='')}").status_code == 404
+
+
 def test_files_written_by_the_extension_store_are_readable_by_others(tmp_path):
     path = tmp_path / "module.ttl"
     write_durably(path, b"<urn:a> <urn:b> <urn:c> .\n")

@@ -86,3 +86,15 @@ def test_answers_once_undocumented_are_documented(writable_app, method, document
     assert response.status_code == status, response.get_json()
     assert str(status) in openapi_document()["paths"][documented][method.lower()]["responses"]
     schema[documented][method].validate_response(response)  # the body, against that status's schema
+
+
+#: the write operations, fuzzed again as the token's holder, so bodies reach the parsers and the gate
+WRITE_EXAMPLES = int(os.environ.get("LBP_KG_FUZZ_WRITE_EXAMPLES", "10"))
+
+
+@schema.include(path_regex="^/(update|graph-store)$").exclude(method="GET").parametrize()
+@settings(max_examples=WRITE_EXAMPLES, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+def test_every_write_answers_its_token_holder_as_documented_and_never_with_a_5xx(case, writable_app):
+    case.headers = {**(case.headers or {}), "Authorization": f"Bearer {TOKEN}", "X-Change-Reason": "fuzzing"}
+    case.call_and_validate(app=writable_app, checks=CHECKS)

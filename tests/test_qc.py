@@ -40,8 +40,7 @@ BROKEN = {
                                   owl:annotatedTarget lbp:b ; dcterms:source <http://example.org/blog> .""",
     "state-without-subject": "lbp:weak-glutes a lbp:InhibitedState .",
     "term-without-definition": 'lbp:thing a owl:NamedIndividual ; rdfs:label "thing"@en .',
-    "treatment-target-incomplete": """lbp:t a lbp:TreatmentTarget ; lbp:forCondition lbp:c ; lbp:targetMuscle lbp:m ;
-                                          lbp:usesTreatment lbp:needling .""",
+    "treatment-target-incomplete": """lbp:t a lbp:TreatmentTarget ; lbp:forCondition lbp:c ; lbp:targetMuscle lbp:m .""",
 }
 
 

@@ -28,8 +28,14 @@ BROKEN = {
     "annotation-without-claim": """[] a owl:Axiom ; owl:annotatedSource lbp:a ; owl:annotatedProperty lbp:causes ;
                                        owl:annotatedTarget lbp:b ; dcterms:source lbp:src .""",
     "bony-site-without-bone": "lbp:crest a lbp:BonySite .",
+    "claim-without-evidence-code": """lbp:tilt lbp:inhibits lbp:glute-inhibition .
+                                      [] a owl:Axiom ; owl:annotatedSource lbp:tilt ; owl:annotatedProperty lbp:inhibits ;
+                                         owl:annotatedTarget lbp:glute-inhibition ; dcterms:source lbp:src .""",
     "claim-without-source": "lbp:tilt lbp:inhibits lbp:glute-inhibition .",
     "duplicate-label": 'lbp:a rdfs:label "psoas"@en . lbp:b rdfs:label "Psoas"@en .',
+    "hedge-lost": """[] a owl:Axiom ; owl:annotatedSource lbp:ql ; owl:annotatedProperty lbp:causes ;
+                         owl:annotatedTarget lbp:pain ; dcterms:source lbp:src ;
+                         lbp:evidenceNote "Quadratus lumborum is often where the pain comes from."@en .""",
     "label-not-one-english": 'lbp:a rdfs:label "psoas"@en , "psoas major"@en .',
     "motor-point-without-muscle": "lbp:point a lbp:MotorPoint .",
     "muscle-without-insertion": "lbp:m a lbp:Muscle ; obo:RO_0002372 lbp:o ; obo:RO_0002005 lbp:n .",

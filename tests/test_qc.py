@@ -72,3 +72,14 @@ def test_the_check_fires_on_a_graph_that_breaks_it_and_names_entity_property_val
     assert [v.value for v in solutions.variables] == ["entity", "property", "value"]
     rows = list(solutions)
     assert rows and all(row["entity"] is not None and row["property"] is not None for row in rows)
+
+
+def test_the_lost_hedge_check_reads_whole_words_and_accepts_a_recorded_hedge():
+    check = (QC_QUERIES_DIR / "hedge-lost-violation.rq").read_text(encoding="utf-8")
+    store = ox.Store()
+    store.load((PREFIXES + """
+        [] a owl:Axiom ; owl:annotatedSource lbp:a ; lbp:evidenceNote "The psoas cannot be felt directly."@en .
+        [] a owl:Axiom ; owl:annotatedSource lbp:b ; lbp:evidenceNote "It is often the source."@en ;
+           lbp:hedge "often"@en .
+    """).encode(), ox.RdfFormat.TURTLE)
+    assert list(store.query(check)) == []

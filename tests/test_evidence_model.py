@@ -218,3 +218,31 @@ def test_pattern_muscles_gives_the_article_s_compensating_muscles_as_overloaded(
     article = {(r["muscleLabel"], r["groupLabel"], r["stateKind"]) for r in rows if r["sourceLabel"] == ARTICLE_LABEL}
     assert {("quadratus lumborum", None, "overloaded"), ("piriformis", "deep hip rotators", "overloaded"),
             ("gluteus medius", None, "inhibited"), ("psoas major", None, "tight")} <= article
+
+
+# --- the entity pages ------------------------------------------------------------------------
+
+def test_an_entity_page_shows_what_the_evidence_says_under_each_claim(client):
+    html = client.get("/id/motor-point-acupuncture", headers={"Accept": "text/html"}).get_data(as_text=True)
+    treats = html.split('href="/id/gluteus-medius-inhibition"', 1)[1].split("</ul>\n</li>", 1)[0]
+    assert "Hedged by the source:\n      <q>usually</q>" in treats
+    assert 'title="ECO:0000303"' in treats
+    assert "What the evidence says:" in treats
+    assert '<span class="stance">disputes</span>:\n          <a href="/id/evidence-nice-ng59-no-acupuncture"' in treats
+    assert '<span class="stance">supports</span>:\n          <a href="/id/evidence-who-2023-needling"' in treats
+    assert "low-certainty evidence (conditional recommendation)" in treats
+
+
+def test_a_claim_nothing_weighs_shows_no_evidence_section(client):
+    html = client.get("/id/prolonged-sitting", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert 'title="ECO:0000303"' in html
+    assert "What the evidence says:" not in html
+
+
+def test_the_json_ld_of_an_entity_carries_the_standing_of_its_claims(client):
+    response = client.get("/id/quadratus-lumborum-overload", headers={"Accept": "application/ld+json"})
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert '"hedge"' in text and '"often"' in text
+    assert '"weighedBy"' in text and "evidence-hartvigsen-no-specific-cause" in text
+    assert '"evidenceCode"' in text

@@ -192,6 +192,7 @@ PAGES_READ = {URIRef(url) for url in (
     "https://radiopaedia.org/articles/nerve-to-quadratus-femoris-and-inferior-gemellus",
     "https://elsevier.com/resources/anatomy/nervous-system/peripheral-nervous-system/nerve-to-obturator-internus/16657",
     "https://elsevier.com/resources/anatomy/nervous-system/peripheral-nervous-system/nerve-to-quadratus-femoris-muscle-left/19168",
+    "https://gpnotebook.com/pages/uncategorised/gluteus-maximus-muscle-anatomy",
 )}
 
 #: Kinds of page a clinician would not trust for anatomy: flashcards, document-sharing copies,
@@ -206,6 +207,12 @@ def test_every_muscle_cites_only_pages_listed_in_the_reference_muscle_table_or_r
         sources = objects(graph, lbp(name), DCTERMS.source)
         assert sources, name
         assert sources <= reference_urls | PAGES_READ, (name, sources - reference_urls - PAGES_READ)
+
+
+def test_no_anatomy_fact_cites_a_flashcard_site_a_document_copy_a_newsletter_or_a_wikipedia_mirror(anatomy):
+    cited = {str(page) for page in anatomy.objects(None, DCTERMS.source)}
+    assert len(cited) > 30
+    assert [page for page in cited if any(marker in page for marker in UNTRUSTED_PAGE_MARKERS)] == []
 
 
 def test_cited_pages_carry_no_statements_of_their_own(anatomy):

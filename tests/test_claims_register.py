@@ -12,22 +12,14 @@ from rdflib import OWL, RDF, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS
 
 from service.paths import ONTOLOGY_DIR
-from service.rdf_files import parse_rdf_file
+from tests.conftest import ARTICLE_SECTIONS
 
 LBP = Namespace("https://w3id.org/lbp-kg/id/")
 PREFIXES = {"lbp": "https://w3id.org/lbp-kg/id/", "obo": "http://purl.obolibrary.org/obo/"}
 ARTICLE = LBP["source-lau-low-back-pain-glutes"]
 REGISTER = ONTOLOGY_DIR / "claims-register.tsv"
 #: the article's headings, plus its untitled opening
-SECTIONS = {
-    "introduction",
-    "Lower crossed syndrome: where the pattern begins",
-    "What this does to the disc",
-    "Recognising psoas involvement",
-    "Assessment in clinic",
-    "What treatment involves",
-    "What to expect when you visit",
-}
+SECTIONS = ARTICLE_SECTIONS | {"introduction"}
 
 
 def expand(curie: str) -> URIRef:
@@ -52,11 +44,8 @@ def rows() -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def graph() -> Graph:
-    merged = Graph()
-    for path in sorted((ONTOLOGY_DIR / "modules").glob("*.ttl")):
-        merged += parse_rdf_file(path)
-    return merged
+def graph(modules_graph) -> Graph:
+    return modules_graph
 
 
 def article_claims(graph: Graph) -> dict[tuple, list]:

@@ -13,6 +13,7 @@ from rdflib.namespace import DCTERMS, SKOS, XSD
 
 from service.paths import ONTOLOGY_DIR
 from service.rdf_files import parse_rdf_file
+from tests.conftest import ARTICLE_SECTIONS
 
 LBP = Namespace("https://w3id.org/lbp-kg/id/")
 OBO = Namespace("http://purl.obolibrary.org/obo/")
@@ -29,15 +30,6 @@ JANDA = LBP["source-janda-1987-muscles-motor-control"]
 #: the accounts of Janda's pattern that were actually read
 JANDA_ACCOUNTS = {LBP["source-key-2010-crossed-syndromes"], LBP["source-greenman-massage-bodywork-2015"]}
 
-#: The section headings of the article, as lbp:sourceSection must quote them.
-ARTICLE_SECTIONS = {
-    "Lower crossed syndrome: where the pattern begins",
-    "What this does to the disc",
-    "Recognising psoas involvement",
-    "Assessment in clinic",
-    "What treatment involves",
-    "What to expect when you visit",
-}
 
 #: Every HP and MONDO identifier in shared/reference/terms.tsv; no other may be mapped to.
 REFERENCE_CLINICAL_IDS = {

@@ -5,31 +5,12 @@ from __future__ import annotations
 import pytest
 
 from service.catalog import Catalog
-from service.labels import get_label_index
 from service.paths import QUERIES_DIR
 
 ARTICLE = "Lau: Low back pain and the role of the glutes"
 
 
-@pytest.fixture(scope="module")
-def catalog():
-    return Catalog.load(QUERIES_DIR)
-
-
-@pytest.fixture(scope="module")
-def ask(app, catalog):
-    """Run a named query by name with label-valued parameters; return rows of plain strings."""
-    kb = app.extensions["lbp_kg"]
-    index = get_label_index(app)
-
-    def run(name: str, **params: str) -> list[dict]:
-        query = catalog.get(name)
-        iris = {p.name: index.resolve(params[p.name], p.type_iris or None).iri for p in query.parameters}
-        solutions = kb.store.query(query.text, substitutions=query.bind(iris))
-        columns = [v.value for v in solutions.variables]
-        return [{c: (row[c].value if row[c] is not None else None) for c in columns} for row in solutions]
-
-    return run
+# `catalog` and `ask` (run a named query as the API does) are fixtures of tests/conftest.py.
 
 
 def column(rows: list[dict], name: str) -> set:

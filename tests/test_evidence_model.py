@@ -8,10 +8,6 @@ import pytest
 from rdflib import OWL, RDF, RDFS, Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS
 
-from service.catalog import Catalog
-from service.labels import get_label_index
-from service.paths import ONTOLOGY_DIR, QUERIES_DIR
-from service.rdf_files import parse_rdf_file
 
 LBP = Namespace("https://w3id.org/lbp-kg/id/")
 OBO = Namespace("http://purl.obolibrary.org/obo/")
@@ -27,11 +23,8 @@ CLAIM_RELATIONS = (LBP.indicates, LBP.treats, LBP.aggravatedBy, LBP.relievedBy, 
 
 
 @pytest.fixture(scope="module")
-def graph() -> Graph:
-    merged = Graph()
-    for path in sorted((ONTOLOGY_DIR / "modules").glob("*.ttl")):
-        merged += parse_rdf_file(path)
-    return merged
+def graph(modules_graph) -> Graph:
+    return modules_graph
 
 
 def claim_axioms(graph: Graph):
@@ -144,20 +137,7 @@ def test_sources_cite_only_dois_recorded_for_them(graph):
 
 # --- the named queries -----------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def ask(app):
-    catalog = Catalog.load(QUERIES_DIR)
-    kb = app.extensions["lbp_kg"]
-    index = get_label_index(app)
-
-    def run(name: str, **params: str) -> list[dict]:
-        query = catalog.get(name)
-        iris = {p.name: index.resolve(params[p.name], p.type_iris or None).iri for p in query.parameters}
-        solutions = kb.store.query(query.text, substitutions=query.bind(iris))
-        columns = [v.value for v in solutions.variables]
-        return [{c: (row[c].value if row[c] is not None else None) for c in columns} for row in solutions]
-
-    return run
+# `ask` (run a named query as the API does) is a fixture of tests/conftest.py.
 
 
 def test_evidence_puts_the_article_and_the_guidelines_side_by_side(ask):

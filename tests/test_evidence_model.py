@@ -227,3 +227,9 @@ def test_the_json_ld_of_an_entity_carries_the_standing_of_its_claims(client):
     assert '"hedge"' in text and '"often"' in text
     assert '"weighedBy"' in text and "evidence-hartvigsen-no-specific-cause" in text
     assert '"evidenceCode"' in text
+
+
+def test_the_causes_of_the_syndrome_reach_psoas_tightness_and_prolonged_sitting(ask):
+    rows = ask("causes", condition="lower crossed syndrome")
+    depth = {row["causeLabel"]: int(row["depth"]) for row in rows}
+    assert depth["psoas tightness"] == 1 and depth["prolonged sitting"] == 2

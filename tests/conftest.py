@@ -3,8 +3,13 @@ from __future__ import annotations
 
 import pytest
 
+from rdflib import Graph
+
 from service import create_app
-from service.paths import ONTOLOGY_DIR
+from service.kg.ask import ask as ask_named_query
+from service.kg.catalog import Catalog
+from service.kg.rdf_files import parse_rdf_file
+from service.paths import ONTOLOGY_DIR, QUERIES_DIR
 
 #: The project's reference identifiers and anatomy facts, kept in the repository with their sources.
 REFERENCE_DIR = ONTOLOGY_DIR / "reference"
@@ -46,3 +51,42 @@ def make_app(tmp_path):
         return application
 
     return build
+
+
+#: The section headings of the article, as lbp:sourceSection must quote them.
+ARTICLE_SECTIONS = frozenset({
+    "Lower crossed syndrome: where the pattern begins",
+    "What this does to the disc",
+    "Recognising psoas involvement",
+    "Assessment in clinic",
+    "What treatment involves",
+    "What to expect when you visit",
+})
+
+
+@pytest.fixture(scope="session")
+def modules_graph() -> Graph:
+    """Every module of the bundled ontology, merged as rdflib reads the files."""
+    merged = Graph()
+    for path in sorted((ONTOLOGY_DIR / "modules").glob("*.ttl")):
+        merged += parse_rdf_file(path)
+    return merged
+
+
+@pytest.fixture(scope="session")
+def catalog():
+    return Catalog.load(QUERIES_DIR)
+
+
+@pytest.fixture(scope="session")
+def ask(app, catalog):
+    """Run a named query by name with label-valued parameters, resolved and bound as the API
+    does; return rows of plain strings."""
+    kb = app.extensions["lbp_kg"]
+
+    def run(name: str, **params: str) -> list[dict]:
+        solutions = ask_named_query(kb, catalog.get(name), params)
+        columns = [v.value for v in solutions.variables]
+        return [{c: (row[c].value if row[c] is not None else None) for c in columns} for row in solutions]
+
+    return run

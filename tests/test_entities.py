@@ -78,7 +78,7 @@ def test_gluteus_medius_page_names_the_source_of_the_clinical_claim_about_it(cli
 def test_a_causal_link_shows_its_axiom_source_section_and_evidence_note(client, kb):
     html = html_of(client, "gluteus-medius-inhibition")
     incoming = section(html, "incoming-heading")
-    inhibits = re.search(r'>inhibits</a></dt>\s*<dd>(.*?)</dd>', incoming, re.S).group(1)
+    inhibits = re.search(r'>induces</a></dt>\s*<dd>(.*?)</dd>', incoming, re.S).group(1)
     axiom = next(a for a in kb.graph.subjects(OWL.annotatedTarget, URIRef(LBP + "gluteus-medius-inhibition"))
                  if (a, OWL.annotatedProperty, URIRef(LBP + "inhibits")) in kb.graph)
     note = str(kb.graph.value(axiom, URIRef(LBP + "evidenceNote")))

@@ -1,4 +1,5 @@
-"""Every external identifier in the shipped ontology comes from the project's reference files."""
+"""Every external identifier in the shipped ontology comes from the project's reference files, or
+from ontology/identifiers-read.tsv, the identifiers the curators read in their sources themselves."""
 from __future__ import annotations
 
 import csv
@@ -7,7 +8,11 @@ import re
 import pytest
 from rdflib import URIRef
 
+from service.paths import ONTOLOGY_DIR
 from tests.conftest import REFERENCE_DIR
+
+#: identifiers the curators read in the source ontology itself (id, label, where read)
+IDENTIFIERS_READ = ONTOLOGY_DIR / "identifiers-read.tsv"
 
 OBO = "http://purl.obolibrary.org/obo/"
 #: ontologies whose term IRIs are identifiers someone must have looked up
@@ -46,8 +51,15 @@ def test_every_external_term_identifier_is_in_the_reference_files(kb, reference_
     assert sorted(used - reference_iris) == []
 
 
-def test_every_reused_relation_is_one_the_reference_files_list(kb):
-    relations_listed = (REFERENCE_DIR / "terms.tsv").read_text(encoding="utf-8")
+def test_every_identifier_read_by_the_curators_says_where_it_was_read():
+    with open(IDENTIFIERS_READ, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    assert rows and all(_CURIE.fullmatch(row["id"]) and row["label"] and row["read in"] for row in rows)
+
+
+def test_every_reused_relation_is_one_the_reference_files_or_the_curators_reading_list(kb):
+    relations_listed = (REFERENCE_DIR / "terms.tsv").read_text(encoding="utf-8") + \
+        IDENTIFIERS_READ.read_text(encoding="utf-8")
     used = _obo_iris(kb.graph, RELATION_PREFIXES)
     unlisted = sorted(iri for iri in used
                       if iri[len(OBO):].replace("_", ":", 1) not in relations_listed)

@@ -2,7 +2,8 @@
 
 The synthetic extension (bench.generate) has the shape of the real ontology but never touches a
 real term, so every example answer must stay exactly as it is on the bundled ontology alone;
-only the whole-graph query (lower-crossed-pattern) gains rows, about synthetic terms only.
+only the whole-graph query (lower-crossed-pattern) gains rows, about synthetic terms only (the
+synthetic data holds no evidence statements, so `disputed` keeps its answer).
 How fast the queries are at size is measured by bench/named_queries.py, not here.
 """
 from __future__ import annotations
@@ -62,7 +63,8 @@ def test_answers_about_real_terms_do_not_change_when_synthetic_data_is_added(sto
     else:
         real = [row for row in after if not _mentions_synthetic(row)]
         assert sorted(real, key=str) == sorted(before, key=str)
-        assert len(after) > len(before)  # the synthetic edges are there too
+        if name == "lower-crossed-pattern":
+            assert len(after) > len(before)  # the synthetic edges are there too
 
 
 def test_the_synthetic_data_is_really_loaded_beside_the_ontology(stores):

@@ -28,8 +28,14 @@ BROKEN = {
     "annotation-without-claim": """[] a owl:Axiom ; owl:annotatedSource lbp:a ; owl:annotatedProperty lbp:causes ;
                                        owl:annotatedTarget lbp:b ; dcterms:source lbp:src .""",
     "bony-site-without-bone": "lbp:crest a lbp:BonySite .",
+    "claim-without-evidence-code": """lbp:tilt lbp:inhibits lbp:glute-inhibition .
+                                      [] a owl:Axiom ; owl:annotatedSource lbp:tilt ; owl:annotatedProperty lbp:inhibits ;
+                                         owl:annotatedTarget lbp:glute-inhibition ; dcterms:source lbp:src .""",
     "claim-without-source": "lbp:tilt lbp:inhibits lbp:glute-inhibition .",
     "duplicate-label": 'lbp:a rdfs:label "psoas"@en . lbp:b rdfs:label "Psoas"@en .',
+    "hedge-lost": """[] a owl:Axiom ; owl:annotatedSource lbp:ql ; owl:annotatedProperty lbp:causes ;
+                         owl:annotatedTarget lbp:pain ; dcterms:source lbp:src ;
+                         lbp:evidenceNote "Quadratus lumborum is often where the pain comes from."@en .""",
     "label-not-one-english": 'lbp:a rdfs:label "psoas"@en , "psoas major"@en .',
     "motor-point-without-muscle": "lbp:point a lbp:MotorPoint .",
     "muscle-without-insertion": "lbp:m a lbp:Muscle ; obo:RO_0002372 lbp:o ; obo:RO_0002005 lbp:n .",
@@ -40,8 +46,7 @@ BROKEN = {
                                   owl:annotatedTarget lbp:b ; dcterms:source <http://example.org/blog> .""",
     "state-without-subject": "lbp:weak-glutes a lbp:InhibitedState .",
     "term-without-definition": 'lbp:thing a owl:NamedIndividual ; rdfs:label "thing"@en .',
-    "treatment-target-incomplete": """lbp:t a lbp:TreatmentTarget ; lbp:forCondition lbp:c ; lbp:targetMuscle lbp:m ;
-                                          lbp:usesTreatment lbp:needling .""",
+    "treatment-target-incomplete": """lbp:t a lbp:TreatmentTarget ; lbp:forCondition lbp:c ; lbp:targetMuscle lbp:m .""",
 }
 
 
@@ -67,3 +72,14 @@ def test_the_check_fires_on_a_graph_that_breaks_it_and_names_entity_property_val
     assert [v.value for v in solutions.variables] == ["entity", "property", "value"]
     rows = list(solutions)
     assert rows and all(row["entity"] is not None and row["property"] is not None for row in rows)
+
+
+def test_the_lost_hedge_check_reads_whole_words_and_accepts_a_recorded_hedge():
+    check = (QC_QUERIES_DIR / "hedge-lost-violation.rq").read_text(encoding="utf-8")
+    store = ox.Store()
+    store.load((PREFIXES + """
+        [] a owl:Axiom ; owl:annotatedSource lbp:a ; lbp:evidenceNote "The psoas cannot be felt directly."@en .
+        [] a owl:Axiom ; owl:annotatedSource lbp:b ; lbp:evidenceNote "It is often the source."@en ;
+           lbp:hedge "often"@en .
+    """).encode(), ox.RdfFormat.TURTLE)
+    assert list(store.query(check)) == []

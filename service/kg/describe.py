@@ -22,13 +22,18 @@ INTERNAL_QUERIES_DIR = QUERIES_DIR / "internal"
 
 #: The queries whose CONSTRUCT/DESCRIBE results together make an entity's description.
 DESCRIPTION_QUERIES = ("describe-outgoing", "describe-incoming", "describe-claims", "describe-labels",
-                       "describe-claim-labels", "describe-subject-sources")
+                       "describe-claim-labels", "describe-subject-sources", "describe-claim-voices")
 
 OBO_IN_OWL = "http://www.geneontology.org/formats/oboInOwl#"
 DCTERMS_SOURCE = URIRef("http://purl.org/dc/terms/source")
 DEFINITION = URIRef(OBO + "IAO_0000115")
 SOURCE_SECTION = URIRef(LBP + "sourceSection")
 EVIDENCE_NOTE = URIRef(LBP + "evidenceNote")
+EVIDENCE_CODE = URIRef(LBP + "evidenceCode")
+HEDGE = URIRef(LBP + "hedge")
+WEIGHED_BY = URIRef(LBP + "weighedBy")
+STANCE = URIRef(LBP + "stance")
+CERTAINTY = URIRef(LBP + "certainty")
 
 #: Synonym properties, in the order the page lists them, with the word the page uses.
 SYNONYM_KINDS = {
@@ -130,12 +135,26 @@ class TermLink:
 
 
 @dataclass(frozen=True)
+class Voice:
+    """What another source says of a claim: its statement, stance, source(s) and certainty."""
+
+    statement: TermLink
+    stance: TermLink | None
+    sources: tuple[TermLink, ...]
+    certainty: str | None
+
+
+@dataclass(frozen=True)
 class Claim:
-    """The provenance of one edge: the source, the section of it, and the curator's note."""
+    """The provenance of one edge: the source, the section of it, the curator's note, and its
+    standing: the evidence code, the source's hedges and what other sources say of it."""
 
     source: TermLink | None
     section: str | None
     note: str | None
+    evidence_code: TermLink | None = None
+    hedges: tuple[str, ...] = ()
+    voices: tuple[Voice, ...] = ()
 
 
 @dataclass
@@ -224,15 +243,37 @@ def _claims(graph: Graph, linker: TermLinker, subject, predicate, target) -> lis
         for source in sources:
             claims.append(Claim(source=linker.link(str(source)) if source is not None else None,
                                 section=_text(graph, axiom, SOURCE_SECTION),
-                                note=_text(graph, axiom, EVIDENCE_NOTE)))
+                                note=_text(graph, axiom, EVIDENCE_NOTE), **_standing(graph, linker, axiom)))
     return _in_order(claims)
 
 
 def _node_claims(graph: Graph, linker: TermLinker, node) -> list[Claim]:
     """Return the provenance a claim node (treatment target, prognosis ...) states on itself."""
     section, note = _text(graph, node, SOURCE_SECTION), _text(graph, node, EVIDENCE_NOTE)
-    return _in_order([Claim(source=linker.link(str(source)), section=section, note=note)
+    return _in_order([Claim(source=linker.link(str(source)), section=section, note=note,
+                            **_standing(graph, linker, node))
                       for source in graph.objects(node, DCTERMS_SOURCE) if isinstance(source, URIRef)])
+
+
+def _standing(graph: Graph, linker: TermLinker, claim) -> dict:
+    """Return a claim's evidence code, hedges and the other voices on it (ontology/README.md)."""
+    code = graph.value(claim, EVIDENCE_CODE)
+    voices = []
+    for statement in graph.objects(claim, WEIGHED_BY):
+        if not isinstance(statement, URIRef):
+            continue
+        stance = graph.value(statement, STANCE)
+        voices.append(Voice(
+            statement=linker.link(str(statement)),
+            stance=linker.link(str(stance)) if isinstance(stance, URIRef) else None,
+            sources=tuple(sorted((linker.link(str(s)) for s in graph.objects(statement, DCTERMS_SOURCE)
+                                  if isinstance(s, URIRef)), key=lambda s: s.label.lower())),
+            certainty=_text(graph, statement, CERTAINTY)))
+    return {
+        "evidence_code": linker.link(str(code)) if isinstance(code, URIRef) else None,
+        "hedges": tuple(sorted(str(h) for h in graph.objects(claim, HEDGE) if isinstance(h, Literal))),
+        "voices": tuple(sorted(voices, key=lambda v: (v.stance.label if v.stance else "", v.statement.label.lower()))),
+    }
 
 
 def _in_order(claims: list[Claim]) -> list[Claim]:

@@ -1,4 +1,4 @@
-"""Shared fixtures: one app (the ontology loads once per test session), a client, a CLI runner."""
+"""Shared fixtures: one app (the ontology loads once per test session), a client, the SPARQL engines."""
 from __future__ import annotations
 
 import os
@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from service import create_app
+from service.config import load_config
+from service.knowledge import load_data
 from service.paths import PROJECT_ROOT
-
+from tests import engines
 
 
 def _reference_dir() -> Path:
@@ -40,3 +42,45 @@ def client(app):
 def kb(app):
     """The loaded knowledge base (modules, merged graph, store)."""
     return app.extensions["lbp_kg"]
+
+
+# --- SPARQL engines for the remote backend: one of each per session, on loopback -----------------
+
+@pytest.fixture(scope="session")
+def engine_data(tmp_path_factory):
+    """The bundled ontology's graphs, as every backend loads them and ``lbp-kg export`` writes them."""
+    return load_data(load_config({"cache_dir": str(tmp_path_factory.mktemp("engine-cache"))}))[1]
+
+
+def _engine(start, data, root):
+    try:
+        process, endpoint = start(data, root)
+    except engines.EngineUnavailable as err:
+        pytest.fail(str(err))
+    return process, endpoint
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server_process(engine_data, tmp_path_factory):
+    """A read-only ``oxigraph serve`` holding the service's graphs: (process, query endpoint)."""
+    process, endpoint = _engine(engines.start_oxigraph_server, engine_data, tmp_path_factory.mktemp("oxigraph-server"))
+    yield process, endpoint
+    engines.stop(process)
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(oxigraph_server_process):
+    return oxigraph_server_process[1]
+
+
+@pytest.fixture(scope="session")
+def virtuoso_process(engine_data, tmp_path_factory):
+    """Debian's Virtuoso 7 on a fresh database holding the service's graphs: (process, endpoint)."""
+    process, endpoint = _engine(engines.start_virtuoso, engine_data, tmp_path_factory.mktemp("virtuoso"))
+    yield process, endpoint
+    engines.stop(process)
+
+
+@pytest.fixture(scope="session")
+def virtuoso(virtuoso_process):
+    return virtuoso_process[1]

@@ -1,7 +1,8 @@
 """The store contract: every backend (Oxigraph, rdflib, a remote SPARQL endpoint) answers the same.
 
-One suite, parametrised over the three backends. The remote backend runs against a real
-``oxigraph serve-read-only`` on loopback, loaded with the same graphs (``LoadedData.nquads``).
+One suite, parametrised over the three backends (the remote one over two engines). The remote backend runs against two real
+engines on loopback, loaded with the same graphs (``lbp-kg export``): ``oxigraph serve-read-only``
+and Debian's Virtuoso 7 (the fixtures are in conftest.py, one of each per session).
 Where the answer is not obvious from the data, another backend is the reference: rdflib for the
 graphs and datasets, Oxigraph for the named queries (see RDFLIB_DEVIATIONS). Blank nodes are
 compared by shape only: each engine names them its own way.
@@ -9,15 +10,8 @@ compared by shape only: each engine names them its own way.
 from __future__ import annotations
 
 import http.server
-import shutil
-import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 from collections import Counter
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -31,23 +25,14 @@ from service.knowledge import load_data
 from service.labels import LabelIndex
 from service.paths import QUERIES_DIR
 from service.store import ASSERTED_GRAPH, INFERRED_GRAPH, OxigraphStore, UnknownGraphError
+from tests.engines import free_port
 
-BACKENDS = ("oxigraph", "rdflib", "remote")
+#: "remote" is the remote backend over Oxigraph server, "virtuoso" the same over Debian's Virtuoso 7
+BACKENDS = ("oxigraph", "rdflib", "remote", "virtuoso")
+#: the engine behind each remote backend: a session fixture of conftest.py
+ENGINES = {"remote": "oxigraph_server", "virtuoso": "virtuoso"}
 LBP = "https://w3id.org/lbp-kg/id/"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _oxigraph_binary() -> str:
-    found = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or shutil.which("oxigraph")
-    if found is None:
-        pytest.fail("the oxigraph server binary is missing: pip install oxigraph==0.5.13 (the test extra)")
-    return found
 
 
 # --- fixtures ---------------------------------------------------------------------------------
@@ -64,34 +49,6 @@ def loaded(settings):
 
 
 @pytest.fixture(scope="session")
-def oxigraph_server(loaded, tmp_path_factory):
-    """A read-only ``oxigraph serve`` on a free loopback port holding the service's graphs."""
-    binary = _oxigraph_binary()
-    root = tmp_path_factory.mktemp("oxigraph-server")
-    (root / "data.nq").write_bytes(loaded.nquads())
-    subprocess.run([binary, "load", "--location", str(root / "db"), "--file", str(root / "data.nq")],
-                   check=True, capture_output=True)
-    port = _free_port()
-    process = subprocess.Popen([binary, "serve-read-only", "--location", str(root / "db"),
-                                "--bind", f"127.0.0.1:{port}"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    endpoint = f"http://127.0.0.1:{port}/query"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{endpoint}?query=ASK%7B%7D", timeout=1).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("oxigraph serve did not start")
-            time.sleep(0.05)
-    yield endpoint
-    process.terminate()
-    process.wait(10)
-
-
-@pytest.fixture(scope="session")
 def stores(loaded, request):
     """Build each backend's store lazily (the remote one needs the server)."""
     built = {}
@@ -103,7 +60,7 @@ def stores(loaded, request):
             elif backend == "rdflib":
                 built[backend] = RdflibStore.from_data(loaded)
             else:
-                built[backend] = RemoteStore.from_data(loaded, request.getfixturevalue("oxigraph_server"))
+                built[backend] = RemoteStore.from_data(loaded, request.getfixturevalue(ENGINES[backend]))
         return built[backend]
 
     return get
@@ -126,8 +83,8 @@ def apps(settings, request):
     def get(backend):
         if backend not in built:
             overrides = {"backend": backend, "cache_dir": settings.cache_dir, "query_timeout": 10.0, "max_rows": 50}
-            if backend == "remote":
-                overrides["remote_endpoint"] = request.getfixturevalue("oxigraph_server")
+            if backend in ENGINES:
+                overrides.update(backend="remote", remote_endpoint=request.getfixturevalue(ENGINES[backend]))
             built[backend] = create_app(overrides)
             built[backend].config["TESTING"] = True
         return built[backend]
@@ -373,7 +330,7 @@ def _respond_with(store, settings):
 
 
 def test_an_unreachable_endpoint_is_a_503_the_client_may_retry(loaded, settings):
-    store = RemoteStore.from_data(loaded, f"http://127.0.0.1:{_free_port()}/query", timeout=2)
+    store = RemoteStore.from_data(loaded, f"http://127.0.0.1:{free_port()}/query", timeout=2)
     response = _respond_with(store, settings)
     assert response.status_code == 503 and response.headers["Retry-After"]
     assert "cannot reach the SPARQL endpoint" in response.get_json()["error"]

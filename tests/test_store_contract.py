@@ -17,6 +17,7 @@ import pyoxigraph as ox
 import pytest
 
 from service import create_app
+from service.backends.bindings import bind_with_values
 from service.backends.rdflib_store import RdflibStore
 from service.backends.remote import RemoteStore
 from service.catalog import Catalog
@@ -224,10 +225,38 @@ def _examples():
 RDFLIB_DEVIATIONS = frozenset({"assessments", "muscles-by-action", "muscles-by-spinal-level", "treatments"})
 
 
+_PATHS_OVER_GRAPHS = ("Virtuoso 7.2 answers a property path (* or +) joined with other patterns as empty over a "
+                      "dataset of several default graphs (openlink/virtuoso-opensource#109, #127)")
+_OPTIONAL_DROPPED = "Virtuoso 7.2 drops OPTIONAL values (not yet reduced to one construct)"
+_GROUP_CONCAT_TAG = "Virtuoso 7.2's GROUP_CONCAT gives a plain string, dropping the shared @en (as rdflib)"
+_NO_BOOLEANS = "Virtuoso 7.2 has no boolean values: EXISTS and true come back as integers or \"1\"^^xsd:boolean"
+
+#: Queries Virtuoso 7.2 (Debian's virtuoso-opensource-7) answers differently from the embedded
+#: store, kept as strict expected failures: a rewrite that makes one portable shows up as XPASS and
+#: must take it off this list. queries/README.md says which constructs to avoid and why.
+VIRTUOSO_DEVIATIONS = {
+    **{name: _PATHS_OVER_GRAPHS for name in ("causes", "compensators", "downstream", "inhibitors")},
+    **{name: _OPTIONAL_DROPPED for name in ("assessments", "attachments", "features", "indicators",
+                                            "lower-crossed-pattern", "sources", "treatments")},
+    **{name: _GROUP_CONCAT_TAG for name in ("muscles-by-action", "muscles-by-spinal-level")},
+    "muscle-group-members": _NO_BOOLEANS,
+    "graph-muscles": _NO_BOOLEANS,
+    "innervation": "Virtuoso 7.2 fails to compile it (500, SQ156: Internal Optimized compiler error)",
+    "explain": "Virtuoso 7.2 fails to run it (500, VECSL: Internal error, ssl refd before set)",
+    "describe-outgoing": "DESCRIBE is the engine's choice: Virtuoso 7.2 adds the triples pointing at the entity",
+}
+
+
+def _expect_engine_deviation(request, name: str) -> None:
+    if request.node.callspec.params["store"] == "virtuoso" and name in VIRTUOSO_DEVIATIONS:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=VIRTUOSO_DEVIATIONS[name]))
+
+
 @pytest.mark.parametrize("name, arguments", _examples(), ids=[name for name, _ in _examples()])
 def test_every_named_query_answers_the_same_rows_on_every_backend(request, store, stores, name, arguments):
     if request.node.callspec.params["store"] == "rdflib" and name in RDFLIB_DEVIATIONS:
         request.applymarker(pytest.mark.xfail(strict=True, reason="rdflib drops the tag of GROUP_CONCAT'ed @en labels"))
+    _expect_engine_deviation(request, name)
     expected = stores("oxigraph")
     query = Catalog.load(QUERIES_DIR).get(name)
     index = LabelIndex.from_store(expected)
@@ -236,9 +265,44 @@ def test_every_named_query_answers_the_same_rows_on_every_backend(request, store
     assert rows(store.query(query.text, substitutions=bound)) == rows(expected.query(query.text, substitutions=bound))
 
 
+#: The entity each internal query (queries/internal/, behind the pages and the label index) is
+#: asked about, bound in the text as service/describe.py binds it; None: the query has no parameter.
+#: Lower crossed syndrome has claims, sources and incoming edges: every describe query has rows.
+INTERNAL_QUERY_PARAMETERS = {
+    **{name: ("entity", "lower-crossed-syndrome") for name in (
+        "describe-claim-labels", "describe-claims", "describe-incoming", "describe-labels",
+        "describe-outgoing", "describe-subject-sources")},
+    "graph-muscles": None, "graph-neighbourhood": ("focus", "gluteus-medius"), "graph-pattern": None,
+    "labels": None, "module-header": None, "web-motor-points": ("muscle", "gluteus-medius"),
+}
+
+
+def test_every_internal_query_is_covered():
+    assert {path.stem for path in (QUERIES_DIR / "internal").glob("*.rq")} == set(INTERNAL_QUERY_PARAMETERS)
+
+
+def _answer(result) -> Counter:
+    if isinstance(result, ox.QueryBoolean):
+        return Counter({bool(result): 1})
+    return rows(result) if isinstance(result, ox.QuerySolutions) else triples(result)
+
+
+@pytest.mark.parametrize("name", sorted(INTERNAL_QUERY_PARAMETERS))
+def test_every_internal_query_answers_the_same_on_every_backend(request, store, stores, name):
+    _expect_engine_deviation(request, name)
+    text = (QUERIES_DIR / "internal" / f"{name}.rq").read_text(encoding="utf-8")
+    if INTERNAL_QUERY_PARAMETERS[name] is not None:
+        variable, entity = INTERNAL_QUERY_PARAMETERS[name]
+        text = bind_with_values(text, {variable: ox.NamedNode(LBP + entity)})
+    expected = _answer(stores("oxigraph").query(text))
+    assert _answer(store.query(text)) == expected and expected
+
+
 # --- the HTTP API on each backend -------------------------------------------------------------
 
-def test_a_named_query_answers_the_same_over_http(client, reference_client):
+def test_a_named_query_answers_the_same_over_http(request, client, reference_client):
+    if request.node.callspec.params["client"] == "virtuoso":
+        request.applymarker(pytest.mark.xfail(strict=True, reason=VIRTUOSO_DEVIATIONS["compensators"]))
     path = "/queries/compensators?muscle=gluteus%20medius"  # rdflib agrees with Oxigraph on this one
     response, expected = client.get(path), reference_client.get(path)
     assert response.status_code == 200

@@ -39,8 +39,26 @@ def _unexpected_error(error: Exception):
     return response
 
 
+def _engine_error(status: int, retry_after: int | None = None):
+    """Answer a remote engine's failure met outside the query path (pages, the label index)."""
+    def handle(error: Exception):
+        response = jsonify({"error": str(error), "status": status})
+        response.status_code = status
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
+    return handle
+
+
 def init_app(app: Flask) -> None:
     """Register the JSON error handlers."""
+    from service.executor import EndpointFailed, EndpointUnavailable
+    from service.query_response import RETRY_AFTER_SECONDS
+
     app.register_error_handler(ApiError, lambda e: e.to_response())
+    # the pages query the store themselves: a remote engine's failure there is the engine's, as
+    # it is on /sparql (503 down or slow, 502 failed), not an internal error of the service
+    app.register_error_handler(EndpointUnavailable, _engine_error(503, RETRY_AFTER_SECONDS))
+    app.register_error_handler(EndpointFailed, _engine_error(502))
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)

@@ -235,7 +235,7 @@ _NO_BOOLEANS = "Virtuoso 7.2 has no boolean values: EXISTS and true come back as
 #: store, kept as strict expected failures: a rewrite that makes one portable shows up as XPASS and
 #: must take it off this list. queries/README.md says which constructs to avoid and why.
 VIRTUOSO_DEVIATIONS = {
-    **{name: _PATHS_OVER_GRAPHS for name in ("causes", "downstream", "inhibitors")},
+    **{name: _PATHS_OVER_GRAPHS for name in ("causes", "compensators", "downstream", "inhibitors")},
     **{name: _OPTIONAL_DROPPED for name in ("assessments", "attachments", "features", "indicators",
                                             "lower-crossed-pattern", "sources", "treatments")},
     **{name: _GROUP_CONCAT_TAG for name in ("muscles-by-action", "muscles-by-spinal-level")},
@@ -300,7 +300,9 @@ def test_every_internal_query_answers_the_same_on_every_backend(request, store, 
 
 # --- the HTTP API on each backend -------------------------------------------------------------
 
-def test_a_named_query_answers_the_same_over_http(client, reference_client):
+def test_a_named_query_answers_the_same_over_http(request, client, reference_client):
+    if request.node.callspec.params["client"] == "virtuoso":
+        request.applymarker(pytest.mark.xfail(strict=True, reason=VIRTUOSO_DEVIATIONS["compensators"]))
     path = "/queries/compensators?muscle=gluteus%20medius"  # rdflib agrees with Oxigraph on this one
     response, expected = client.get(path), reference_client.get(path)
     assert response.status_code == 200

@@ -217,18 +217,16 @@ def _examples():
     return [(q.name, dict(q.examples)) for q in catalog if q.examples or not q.parameters]
 
 
-#: Named queries rdflib 7.6 answers differently from Oxigraph 0.5 (embedded and served): each
-#: joins English labels with GROUP_CONCAT, and Oxigraph keeps their shared language tag
-#: ("a, b"@en) where rdflib gives a plain string ("a, b"). Every other value is the same. Which is
-#: right is disputed (w3c/rdf-tests#280 questions the W3C test Oxigraph follows), so the rdflib
-#: backend is kept for these as a strict xfail, and a change on either side shows up.
-RDFLIB_DEVIATIONS = frozenset({"assessments", "muscles-by-action", "muscles-by-spinal-level", "treatments"})
+#: Named queries rdflib 7.6 answers differently from Oxigraph 0.5 (embedded and served): none
+#: since the four that joined English labels with GROUP_CONCAT tag the joined string themselves
+#: (Oxigraph kept the labels' shared tag, rdflib dropped it; w3c/rdf-tests#280). Kept, empty, as
+#: the place for the next one, with its reason.
+RDFLIB_DEVIATIONS: frozenset[str] = frozenset()
 
 
 _PATHS_OVER_GRAPHS = ("Virtuoso 7.2 answers a property path (* or +) joined with other patterns as empty over a "
                       "dataset of several default graphs (openlink/virtuoso-opensource#109, #127)")
 _OPTIONAL_DROPPED = "Virtuoso 7.2 drops OPTIONAL values (not yet reduced to one construct)"
-_GROUP_CONCAT_TAG = "Virtuoso 7.2's GROUP_CONCAT gives a plain string, dropping the shared @en (as rdflib)"
 _NO_BOOLEANS = "Virtuoso 7.2 has no boolean values: EXISTS and true come back as integers or \"1\"^^xsd:boolean"
 
 #: Queries Virtuoso 7.2 (Debian's virtuoso-opensource-7) answers differently from the embedded
@@ -238,7 +236,6 @@ VIRTUOSO_DEVIATIONS = {
     **{name: _PATHS_OVER_GRAPHS for name in ("causes", "compensators", "downstream", "inhibitors")},
     **{name: _OPTIONAL_DROPPED for name in ("assessments", "attachments", "features", "indicators",
                                             "lower-crossed-pattern", "sources", "treatments")},
-    **{name: _GROUP_CONCAT_TAG for name in ("muscles-by-action", "muscles-by-spinal-level")},
     "muscle-group-members": _NO_BOOLEANS,
     "graph-muscles": _NO_BOOLEANS,
     "innervation": "Virtuoso 7.2 fails to compile it (500, SQ156: Internal Optimized compiler error)",
@@ -255,7 +252,7 @@ def _expect_engine_deviation(request, name: str) -> None:
 @pytest.mark.parametrize("name, arguments", _examples(), ids=[name for name, _ in _examples()])
 def test_every_named_query_answers_the_same_rows_on_every_backend(request, store, stores, name, arguments):
     if request.node.callspec.params["store"] == "rdflib" and name in RDFLIB_DEVIATIONS:
-        request.applymarker(pytest.mark.xfail(strict=True, reason="rdflib drops the tag of GROUP_CONCAT'ed @en labels"))
+        request.applymarker(pytest.mark.xfail(strict=True, reason="see RDFLIB_DEVIATIONS"))
     _expect_engine_deviation(request, name)
     expected = stores("oxigraph")
     query = Catalog.load(QUERIES_DIR).get(name)

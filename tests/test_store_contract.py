@@ -112,12 +112,14 @@ def reference_client(apps):
 def _shape(term) -> str:
     """A term as text, blank nodes reduced to their kind (engines name them differently).
 
-    A GROUP_CONCAT's order is left to the engine, so comma-separated strings compare sorted.
+    A GROUP_CONCAT's order is left to the engine, so joined strings compare sorted: split at
+    "; " when there is one (the values may hold commas), else at ", ".
     """
     if isinstance(term, ox.BlankNode):
         return "_:"
-    if isinstance(term, ox.Literal) and ", " in term.value:
-        return ", ".join(sorted(term.value.split(", "))) + f"@{term.language}^^{term.datatype}"
+    if isinstance(term, ox.Literal) and (", " in term.value or "; " in term.value):
+        separator = "; " if "; " in term.value else ", "
+        return separator.join(sorted(term.value.split(separator))) + f"@{term.language}^^{term.datatype}"
     return str(term)
 
 
@@ -238,7 +240,6 @@ VIRTUOSO_DEVIATIONS = {
                                             "lower-crossed-pattern", "sources", "treatments")},
     "muscle-group-members": _NO_BOOLEANS,
     "graph-muscles": _NO_BOOLEANS,
-    "innervation": "Virtuoso 7.2 fails to compile it (500, SQ156: Internal Optimized compiler error)",
     "explain": "Virtuoso 7.2 fails to run it (500, VECSL: Internal error, ssl refd before set)",
     "describe-outgoing": "DESCRIBE is the engine's choice: Virtuoso 7.2 adds the triples pointing at the entity",
 }

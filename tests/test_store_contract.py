@@ -239,7 +239,6 @@ VIRTUOSO_DEVIATIONS = {
     **{name: _OPTIONAL_DROPPED for name in ("assessments", "attachments", "features", "indicators",
                                             "lower-crossed-pattern", "sources", "treatments")},
     "muscle-group-members": _NO_BOOLEANS,
-    "graph-muscles": _NO_BOOLEANS,
     "explain": "Virtuoso 7.2 fails to run it (500, VECSL: Internal error, ssl refd before set)",
     "describe-outgoing": "DESCRIBE is the engine's choice: Virtuoso 7.2 adds the triples pointing at the entity",
 }

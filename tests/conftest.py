@@ -52,35 +52,32 @@ def engine_data(tmp_path_factory):
     return load_data(load_config({"cache_dir": str(tmp_path_factory.mktemp("engine-cache"))}))[1]
 
 
-def _engine(start, data, root):
-    try:
-        process, endpoint = start(data, root)
-    except engines.EngineUnavailable as err:
-        pytest.fail(str(err))
-    return process, endpoint
+def _engine_process(start, folder: str):
+    """A session fixture yielding (process, endpoint) of an engine started by ``start``, then stopping it."""
+    @pytest.fixture(scope="session")
+    def engine_process(engine_data, tmp_path_factory):
+        try:
+            process, endpoint = start(engine_data, tmp_path_factory.mktemp(folder))
+        except engines.EngineUnavailable as err:
+            pytest.fail(str(err))
+        yield process, endpoint
+        engines.stop(process)
+    return engine_process
 
 
-@pytest.fixture(scope="session")
-def oxigraph_server_process(engine_data, tmp_path_factory):
-    """A read-only ``oxigraph serve`` holding the service's graphs: (process, query endpoint)."""
-    process, endpoint = _engine(engines.start_oxigraph_server, engine_data, tmp_path_factory.mktemp("oxigraph-server"))
-    yield process, endpoint
-    engines.stop(process)
+#: a read-only ``oxigraph serve`` holding the service's graphs
+oxigraph_server_process = _engine_process(engines.start_oxigraph_server, "oxigraph-server")
+#: Debian's Virtuoso 7 on a fresh database holding the service's graphs
+virtuoso_process = _engine_process(engines.start_virtuoso, "virtuoso")
 
 
 @pytest.fixture(scope="session")
 def oxigraph_server(oxigraph_server_process):
+    """The query endpoint of the session's Oxigraph server."""
     return oxigraph_server_process[1]
 
 
 @pytest.fixture(scope="session")
-def virtuoso_process(engine_data, tmp_path_factory):
-    """Debian's Virtuoso 7 on a fresh database holding the service's graphs: (process, endpoint)."""
-    process, endpoint = _engine(engines.start_virtuoso, engine_data, tmp_path_factory.mktemp("virtuoso"))
-    yield process, endpoint
-    engines.stop(process)
-
-
-@pytest.fixture(scope="session")
 def virtuoso(virtuoso_process):
+    """The SPARQL endpoint of the session's Virtuoso."""
     return virtuoso_process[1]

@@ -67,10 +67,12 @@ def run_engine(name: str, start, data, workloads_from, settings: dict, cache_dir
         port = servers.free_port()
         env = {"LBP_KG_BACKEND": "remote", "LBP_KG_REMOTE_ENDPOINT": endpoint,
                "LBP_KG_EXTENSIONS_DIR": str(extension.parent.resolve()),
-               "LBP_KG_CACHE_DIR": str((root / "service-cache").resolve())}
+               "LBP_KG_CACHE_DIR": str((root / "service-cache").resolve()),
+               # the label index is read from the engine at start: give it time on a busy machine
+               "LBP_KG_QUERY_TIMEOUT": "30"}
         server = servers.start(f"lbp-kg over {name}", servers.gunicorn_command("service:create_app()", port,
                                                                               settings["workers"]),
-                               root / "lbp-kg.log", port=port, env=env)
+                               cache_dir / f"lbp-kg-over-{name}.log", port=port, env=env)
         try:
             servers.wait_until_ready(server, "/health", timeout=settings["load_timeout"])
             servers.wait_until_idle(server, timeout=settings["load_timeout"])

@@ -141,6 +141,82 @@ def reason(files: tuple[Path, ...], output: Path) -> None:
 
 
 @main.command()
+@click.option("--format", "fmt", type=click.Choice(["nquads", "trig", "turtle"]), default="nquads",
+              show_default=True, help="nquads and trig keep every graph's name; turtle holds one graph "
+                                      "(name it with --graph).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (replaced whole, only once the export succeeded). Default: stdout.")
+@click.option("--graph", "graphs", multiple=True, metavar="IRI",
+              help="Export only this graph (repeatable). Default: every module and the inferred graph.")
+@click.option("--extensions", "extensions_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Directory of extension modules to load next to the core "
+                                 "(default: ontology/extensions, or LBP_KG_EXTENSIONS_DIR), as `serve` does.")
+def export(fmt: str, output: Path | None, graphs: tuple[str, ...], extensions_dir: Path | None) -> None:
+    """Write the graphs a SPARQL engine must hold for LBP_KG_BACKEND=remote.
+
+    Every module goes in a named graph called by its ontology IRI, the inferred triples in
+    https://w3id.org/lbp-kg/graph/inferred: what the embedded store holds, built from the same
+    files and settings (LBP_KG_CONFIG, LBP_KG_* variables) as `lbp-kg serve`. Load the export
+    into the engine (docs/deployment.md). Exit status: 0 written, 2 bad option, unreadable
+    ontology or unwritable output.
+    """
+    import os
+
+    from service.kg.export import ExportError, write_export
+
+    data = _load_data(extensions_dir)
+    try:
+        if output is None:
+            count = write_export(data, fmt, sys.stdout.buffer, graphs)
+        else:
+            count = _write_replacing(output, lambda handle: write_export(data, fmt, handle, graphs))
+    except ExportError as err:
+        raise click.exceptions.Exit(_fail(f"Cannot export: {err}", EXIT_BAD_INPUT))
+    except BrokenPipeError:
+        # the reader of stdout stopped early (| head): not an error of the export
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(EXIT_OK)
+    except OSError as err:
+        raise click.exceptions.Exit(_fail(f"Cannot write {output or 'stdout'}: {err.strerror}", EXIT_BAD_INPUT))
+    if output is not None:
+        click.echo(f"Wrote {output} ({count} triples, {fmt}).", err=True)
+
+
+def _load_data(extensions_dir: Path | None):
+    """Load the knowledge base's graphs as `serve` would, turning bad input into exit code 2."""
+    from service.config import load_config
+    from service.kg import ontology
+    from service.kg.knowledge import load_data
+    from service.kg.rdf_files import RdfSyntaxError
+
+    overrides = {"extensions_dir": str(extensions_dir.resolve())} if extensions_dir is not None else None
+    try:
+        return load_data(load_config(overrides))[1]
+    except RdfSyntaxError as err:
+        raise click.exceptions.Exit(_fail(f"Cannot parse RDF: {err}", EXIT_BAD_INPUT))
+    except ontology.OntologyLoadError as err:
+        raise click.exceptions.Exit(_fail(f"Cannot load the ontology: {err}", EXIT_BAD_INPUT))
+    except (OSError, ValueError) as err:
+        raise click.exceptions.Exit(_fail(f"Cannot load the ontology: {err}", EXIT_BAD_INPUT))
+
+
+def _write_replacing(path: Path, write):
+    """Write ``path`` through a temporary file beside it, so a failed export leaves no half file."""
+    import os
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
+        try:
+            result = write(handle)
+        except BaseException:
+            handle.close()
+            os.unlink(handle.name)
+            raise
+    os.replace(handle.name, path)
+    return result
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Interface to listen on (use 0.0.0.0 to accept connections from other machines).")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535),

@@ -1,4 +1,4 @@
-"""Shared fixtures: one app (the ontology loads once per test session), a client, a CLI runner."""
+"""Shared fixtures: one app (the ontology loads once per test session), a client, the SPARQL engines."""
 from __future__ import annotations
 
 import pytest
@@ -6,10 +6,13 @@ import pytest
 from rdflib import Graph
 
 from service import create_app
+from service.config import load_config
 from service.kg.ask import ask as ask_named_query
 from service.kg.catalog import Catalog
+from service.kg.knowledge import load_data
 from service.kg.rdf_files import parse_rdf_file
 from service.paths import ONTOLOGY_DIR, QUERIES_DIR
+from tests import engines
 
 #: The project's reference identifiers and anatomy facts, kept in the repository with their sources.
 REFERENCE_DIR = ONTOLOGY_DIR / "reference"
@@ -90,3 +93,42 @@ def ask(app, catalog):
         return [{c: (row[c].value if row[c] is not None else None) for c in columns} for row in solutions]
 
     return run
+
+
+# --- SPARQL engines for the remote backend: one of each per session, on loopback -----------------
+
+@pytest.fixture(scope="session")
+def engine_data(tmp_path_factory):
+    """The bundled ontology's graphs, as every backend loads them and ``lbp-kg export`` writes them."""
+    return load_data(load_config({"cache_dir": str(tmp_path_factory.mktemp("engine-cache"))}))[1]
+
+
+def _engine_process(start, folder: str):
+    """A session fixture yielding (process, endpoint) of an engine started by ``start``, then stopping it."""
+    @pytest.fixture(scope="session")
+    def engine_process(engine_data, tmp_path_factory):
+        try:
+            process, endpoint = start(engine_data, tmp_path_factory.mktemp(folder))
+        except engines.EngineUnavailable as err:
+            pytest.fail(str(err))
+        yield process, endpoint
+        engines.stop(process)
+    return engine_process
+
+
+#: a read-only ``oxigraph serve`` holding the service's graphs
+oxigraph_server_process = _engine_process(engines.start_oxigraph_server, "oxigraph-server")
+#: Debian's Virtuoso 7 on a fresh database holding the service's graphs
+virtuoso_process = _engine_process(engines.start_virtuoso, "virtuoso")
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(oxigraph_server_process):
+    """The query endpoint of the session's Oxigraph server."""
+    return oxigraph_server_process[1]
+
+
+@pytest.fixture(scope="session")
+def virtuoso(virtuoso_process):
+    """The SPARQL endpoint of the session's Virtuoso."""
+    return virtuoso_process[1]

@@ -6,7 +6,7 @@ import sys
 
 from service.paths import PROJECT_ROOT
 
-COMMANDS = ("validate", "reason", "serve", "check", "diff", "bench")
+COMMANDS = ("validate", "reason", "export", "serve", "check", "diff", "bench")
 
 
 def test_python_dash_m_lists_every_command():

@@ -1,7 +1,8 @@
 """The store contract: every backend (Oxigraph, rdflib, a remote SPARQL endpoint) answers the same.
 
-One suite, parametrised over the three backends. The remote backend runs against a real
-``oxigraph serve-read-only`` on loopback, loaded with the same graphs (``LoadedData.nquads``).
+One suite, parametrised over the three backends (the remote one over two engines). The remote backend runs against two real
+engines on loopback, loaded with the same graphs (``lbp-kg export``): ``oxigraph serve-read-only``
+and Debian's Virtuoso 7 (the fixtures are in conftest.py, one of each per session).
 Where the answer is not obvious from the data, another backend is the reference: rdflib for the
 graphs and datasets, Oxigraph for the named queries (see RDFLIB_DEVIATIONS). Blank nodes are
 compared by shape only: each engine names them its own way.
@@ -9,45 +10,30 @@ compared by shape only: each engine names them its own way.
 from __future__ import annotations
 
 import http.server
-import shutil
-import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 from collections import Counter
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
 from service import create_app
+from service.kg.catalog import Catalog
+from service.store.bindings import bind_with_values
 from service.store.rdflib_store import RdflibStore
 from service.store.remote import RemoteStore
-from service.kg.catalog import Catalog
 from service.config import load_config
 from service.kg.knowledge import load_data
 from service.kg.labels import LabelIndex
 from service.paths import QUERIES_DIR
 from service.store import ASSERTED_GRAPH, INFERRED_GRAPH, OxigraphStore, UnknownGraphError
+from tests.engines import free_port
 
-BACKENDS = ("oxigraph", "rdflib", "remote")
+#: "remote" is the remote backend over Oxigraph server, "virtuoso" the same over Debian's Virtuoso 7
+BACKENDS = ("oxigraph", "rdflib", "remote", "virtuoso")
+#: the engine behind each remote backend: a session fixture of conftest.py
+ENGINES = {"remote": "oxigraph_server", "virtuoso": "virtuoso"}
 LBP = "https://w3id.org/lbp-kg/id/"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _oxigraph_binary() -> str:
-    found = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or shutil.which("oxigraph")
-    if found is None:
-        pytest.fail("the oxigraph server binary is missing: pip install oxigraph==0.5.13 (the test extra)")
-    return found
 
 
 # --- fixtures ---------------------------------------------------------------------------------
@@ -64,34 +50,6 @@ def loaded(settings):
 
 
 @pytest.fixture(scope="session")
-def oxigraph_server(loaded, tmp_path_factory):
-    """A read-only ``oxigraph serve`` on a free loopback port holding the service's graphs."""
-    binary = _oxigraph_binary()
-    root = tmp_path_factory.mktemp("oxigraph-server")
-    (root / "data.nq").write_bytes(loaded.nquads())
-    subprocess.run([binary, "load", "--location", str(root / "db"), "--file", str(root / "data.nq")],
-                   check=True, capture_output=True)
-    port = _free_port()
-    process = subprocess.Popen([binary, "serve-read-only", "--location", str(root / "db"),
-                                "--bind", f"127.0.0.1:{port}"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    endpoint = f"http://127.0.0.1:{port}/query"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{endpoint}?query=ASK%7B%7D", timeout=1).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("oxigraph serve did not start")
-            time.sleep(0.05)
-    yield endpoint
-    process.terminate()
-    process.wait(10)
-
-
-@pytest.fixture(scope="session")
 def stores(loaded, request):
     """Build each backend's store lazily (the remote one needs the server)."""
     built = {}
@@ -103,7 +61,7 @@ def stores(loaded, request):
             elif backend == "rdflib":
                 built[backend] = RdflibStore.from_data(loaded)
             else:
-                built[backend] = RemoteStore.from_data(loaded, request.getfixturevalue("oxigraph_server"))
+                built[backend] = RemoteStore.from_data(loaded, request.getfixturevalue(ENGINES[backend]))
         return built[backend]
 
     return get
@@ -126,8 +84,8 @@ def apps(settings, request):
     def get(backend):
         if backend not in built:
             overrides = {"backend": backend, "cache_dir": settings.cache_dir, "query_timeout": 10.0, "max_rows": 50}
-            if backend == "remote":
-                overrides["remote_endpoint"] = request.getfixturevalue("oxigraph_server")
+            if backend in ENGINES:
+                overrides.update(backend="remote", remote_endpoint=request.getfixturevalue(ENGINES[backend]))
             built[backend] = create_app(overrides)
             built[backend].config["TESTING"] = True
         return built[backend]
@@ -154,12 +112,14 @@ def reference_client(apps):
 def _shape(term) -> str:
     """A term as text, blank nodes reduced to their kind (engines name them differently).
 
-    A GROUP_CONCAT's order is left to the engine, so comma-separated strings compare sorted.
+    A GROUP_CONCAT's order is left to the engine, so joined strings compare sorted: split at
+    "; " when there is one (the values may hold commas), else at ", ".
     """
     if isinstance(term, ox.BlankNode):
         return "_:"
-    if isinstance(term, ox.Literal) and ", " in term.value:
-        return ", ".join(sorted(term.value.split(", "))) + f"@{term.language}^^{term.datatype}"
+    if isinstance(term, ox.Literal) and (", " in term.value or "; " in term.value):
+        separator = "; " if "; " in term.value else ", "
+        return separator.join(sorted(term.value.split(separator))) + f"@{term.language}^^{term.datatype}"
     return str(term)
 
 
@@ -259,18 +219,43 @@ def _examples():
     return [(q.name, dict(q.examples)) for q in catalog if q.examples or not q.parameters]
 
 
-#: Named queries rdflib 7.6 answers differently from Oxigraph 0.5 (embedded and served): each
-#: joins English labels with GROUP_CONCAT, and Oxigraph keeps their shared language tag
-#: ("a, b"@en) where rdflib gives a plain string ("a, b"). Every other value is the same. Which is
-#: right is disputed (w3c/rdf-tests#280 questions the W3C test Oxigraph follows), so the rdflib
-#: backend is kept for these as a strict xfail, and a change on either side shows up.
-RDFLIB_DEVIATIONS = frozenset({"assessments", "muscles-by-action", "muscles-by-spinal-level", "treatments"})
+#: Named queries rdflib 7.6 answers differently from Oxigraph 0.5 (embedded and served): none
+#: since the four that joined English labels with GROUP_CONCAT tag the joined string themselves
+#: (Oxigraph kept the labels' shared tag, rdflib dropped it; w3c/rdf-tests#280). Kept, empty, as
+#: the place for the next one, with its reason.
+RDFLIB_DEVIATIONS: frozenset[str] = frozenset()
+
+
+_PATHS_OVER_GRAPHS = ("Virtuoso 7.2 answers a property path (* or +) joined with other patterns as empty over a "
+                      "dataset of several default graphs (openlink/virtuoso-opensource#109, #127)")
+_OPTIONAL_DROPPED = "Virtuoso 7.2 drops OPTIONAL values (not yet reduced to one construct)"
+_NO_BOOLEANS = "Virtuoso 7.2 has no boolean values: EXISTS and true come back as integers or \"1\"^^xsd:boolean"
+
+#: Queries Virtuoso 7.2 (Debian's virtuoso-opensource-7) answers differently from the embedded
+#: store, kept as strict expected failures: a rewrite that makes one portable shows up as XPASS and
+#: must take it off this list. queries/README.md says which constructs to avoid and why.
+VIRTUOSO_DEVIATIONS = {
+    **{name: _PATHS_OVER_GRAPHS for name in ("causes", "compensators", "downstream", "inhibitors")},
+    **{name: _OPTIONAL_DROPPED for name in ("assessments", "attachments", "evidence", "features", "indicators",
+                                            "lower-crossed-pattern", "sources", "treatments")},
+    "muscle-group-members": _NO_BOOLEANS,
+    "explain": "Virtuoso 7.2 fails to run it (500, VECSL: Internal error, ssl refd before set)",
+    "describe-outgoing": "DESCRIBE is the engine's choice: Virtuoso 7.2 adds the triples pointing at the entity",
+    "describe-claim-voices": "Virtuoso 7.2 drops the rows of a UNION branch that only BINDs the parameter "
+                             "(not yet rewritten in the portable subset; innervation's rewrite shows the way)",
+}
+
+
+def _expect_engine_deviation(request, name: str) -> None:
+    if request.node.callspec.params["store"] == "virtuoso" and name in VIRTUOSO_DEVIATIONS:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=VIRTUOSO_DEVIATIONS[name]))
 
 
 @pytest.mark.parametrize("name, arguments", _examples(), ids=[name for name, _ in _examples()])
 def test_every_named_query_answers_the_same_rows_on_every_backend(request, store, stores, name, arguments):
     if request.node.callspec.params["store"] == "rdflib" and name in RDFLIB_DEVIATIONS:
-        request.applymarker(pytest.mark.xfail(strict=True, reason="rdflib drops the tag of GROUP_CONCAT'ed @en labels"))
+        request.applymarker(pytest.mark.xfail(strict=True, reason="see RDFLIB_DEVIATIONS"))
+    _expect_engine_deviation(request, name)
     expected = stores("oxigraph")
     query = Catalog.load(QUERIES_DIR).get(name)
     index = LabelIndex.from_store(expected)
@@ -279,9 +264,45 @@ def test_every_named_query_answers_the_same_rows_on_every_backend(request, store
     assert rows(store.query(query.text, substitutions=bound)) == rows(expected.query(query.text, substitutions=bound))
 
 
+#: The entity each internal query (queries/internal/, behind the pages and the label index) is
+#: asked about, bound in the text as service/describe.py binds it; None: the query has no parameter.
+#: Lower crossed syndrome has claims, sources and incoming edges: every describe query has rows.
+INTERNAL_QUERY_PARAMETERS = {
+    **{name: ("entity", "lower-crossed-syndrome") for name in (
+        "describe-claim-labels", "describe-claims", "describe-claim-voices", "describe-incoming",
+        "describe-labels", "describe-outgoing", "describe-subject-sources")},
+    "inferred-size": None,
+    "graph-muscles": None, "graph-neighbourhood": ("focus", "gluteus-medius"), "graph-pattern": None,
+    "labels": None, "module-header": None, "web-motor-points": ("muscle", "gluteus-medius"),
+}
+
+
+def test_every_internal_query_is_covered():
+    assert {path.stem for path in (QUERIES_DIR / "internal").glob("*.rq")} == set(INTERNAL_QUERY_PARAMETERS)
+
+
+def _answer(result) -> Counter:
+    if isinstance(result, ox.QueryBoolean):
+        return Counter({bool(result): 1})
+    return rows(result) if isinstance(result, ox.QuerySolutions) else triples(result)
+
+
+@pytest.mark.parametrize("name", sorted(INTERNAL_QUERY_PARAMETERS))
+def test_every_internal_query_answers_the_same_on_every_backend(request, store, stores, name):
+    _expect_engine_deviation(request, name)
+    text = (QUERIES_DIR / "internal" / f"{name}.rq").read_text(encoding="utf-8")
+    if INTERNAL_QUERY_PARAMETERS[name] is not None:
+        variable, entity = INTERNAL_QUERY_PARAMETERS[name]
+        text = bind_with_values(text, {variable: ox.NamedNode(LBP + entity)})
+    expected = _answer(stores("oxigraph").query(text))
+    assert _answer(store.query(text)) == expected and expected
+
+
 # --- the HTTP API on each backend -------------------------------------------------------------
 
-def test_a_named_query_answers_the_same_over_http(client, reference_client):
+def test_a_named_query_answers_the_same_over_http(request, client, reference_client):
+    if request.node.callspec.params["client"] == "virtuoso":
+        request.applymarker(pytest.mark.xfail(strict=True, reason=VIRTUOSO_DEVIATIONS["compensators"]))
     path = "/queries/compensators?muscle=gluteus%20medius"  # rdflib agrees with Oxigraph on this one
     response, expected = client.get(path), reference_client.get(path)
     assert response.status_code == 200
@@ -373,7 +394,7 @@ def _respond_with(store, settings):
 
 
 def test_an_unreachable_endpoint_is_a_503_the_client_may_retry(loaded, settings):
-    store = RemoteStore.from_data(loaded, f"http://127.0.0.1:{_free_port()}/query", timeout=2)
+    store = RemoteStore.from_data(loaded, f"http://127.0.0.1:{free_port()}/query", timeout=2)
     response = _respond_with(store, settings)
     assert response.status_code == 503 and response.headers["Retry-After"]
     assert "cannot reach the SPARQL endpoint" in response.get_json()["error"]

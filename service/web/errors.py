@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import logging
-
 from urllib.parse import parse_qsl
 
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from service.store.errors import EndpointFailed, EndpointUnavailable
+
 log = logging.getLogger(__name__)
+
+#: seconds a client is told to wait after a 503
+RETRY_AFTER_SECONDS = 5
 
 
 class ApiError(Exception):
@@ -59,9 +63,24 @@ def refuse_undecodable_query_string() -> None:
                                     "percent-decoded; percent-encode its value as UTF-8") from None
 
 
+def _engine_error(status: int, retry_after: int | None = None):
+    """Answer a remote engine's failure met outside the query path (pages, the label index)."""
+    def handle(error: Exception):
+        response = jsonify({"error": str(error), "status": status})
+        response.status_code = status
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
+    return handle
+
+
 def init_app(app: Flask) -> None:
     """Register the JSON error handlers, and refuse query strings that are not UTF-8."""
     app.before_request(refuse_undecodable_query_string)
     app.register_error_handler(ApiError, lambda e: e.to_response())
+    # the pages query the store themselves: a remote engine's failure there is the engine's, as
+    # it is on /sparql (503 down or slow, 502 failed), not an internal error of the service
+    app.register_error_handler(EndpointUnavailable, _engine_error(503, RETRY_AFTER_SECONDS))
+    app.register_error_handler(EndpointFailed, _engine_error(502))
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)

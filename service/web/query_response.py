@@ -13,7 +13,7 @@ from flask import Response, current_app, request
 
 from service.web import http_cache
 from service.config import Settings
-from service.web.errors import ApiError
+from service.web.errors import RETRY_AFTER_SECONDS, ApiError
 from service.engine.answering import answerer_for
 from service.engine.executor import QueryJob
 from service.store.errors import (EndpointFailed, EndpointUnavailable, NotAcceptableResult, QueryEvaluationError,
@@ -26,8 +26,6 @@ from service.engine.results import SerializedResult
 from service.store import UnknownGraphError
 
 TRUNCATED_HEADER = "X-LBP-Truncated"
-#: seconds a client is told to wait after a 503
-RETRY_AFTER_SECONDS = 5
 
 _executor_lock = threading.Lock()
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,33 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance]
 EXAMPLE_EXTENSION = Path(__file__).parent / "data" / "extensions" / "psoas-minor.ttl"
 TOKEN = "a token the fuzzer is never given"
+
+
+#: every network connection this process tried while the fuzzer ran (query, update and validation
+#: workers are other processes, locked out of the network by seccomp: tests/test_security.py)
+CONNECTIONS: list = []
+_listening = False
+
+
+def _record_connections(event: str, args: tuple) -> None:
+    if not _listening or event not in ("socket.connect", "socket.getaddrinfo", "urllib.Request"):
+        return
+    if event == "socket.connect" and isinstance(args[1], (str, bytes)):
+        return  # a Unix socket: the pipe to the worker processes' fork server, not the network
+    CONNECTIONS.append((event, args[1:] if event == "socket.connect" else args))
+
+
+sys.addaudithook(_record_connections)  # audit hooks cannot be removed; it records only while listening
+
+
+@pytest.fixture(scope="module", autouse=True)
+def no_connection_is_made():
+    """Fail the module if anything the fuzzer sent made this process open a connection."""
+    global _listening
+    _listening = True
+    yield
+    _listening = False
+    assert CONNECTIONS == [], f"the service tried to reach the network: {CONNECTIONS[:5]}"
 
 
 @pytest.fixture(scope="module")

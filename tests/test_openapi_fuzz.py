@@ -38,6 +38,8 @@ TOKEN = "a token the fuzzer is never given"
 #: workers are other processes, locked out of the network by seccomp: tests/test_security.py)
 CONNECTIONS: list = []
 _listening = False
+#: requests the fuzzer sent, per operation (printed with -s, for the size of a campaign)
+SENT: dict = {}
 
 
 def _record_connections(event: str, args: tuple) -> None:
@@ -58,6 +60,8 @@ def no_connection_is_made():
     _listening = True
     yield
     _listening = False
+    print(f"\nfuzzing: {sum(SENT.values())} requests over {len(SENT)} operations, "
+          f"{len(CONNECTIONS)} connection attempts")
     assert CONNECTIONS == [], f"the service tried to reach the network: {CONNECTIONS[:5]}"
 
 
@@ -90,6 +94,7 @@ schema = schemathesis.openapi.from_dict(openapi_document())
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
 def test_every_operation_answers_as_documented_and_never_with_a_5xx(case, writable_app):
+    SENT[case.operation.label] = SENT.get(case.operation.label, 0) + 1
     case.call_and_validate(app=writable_app, checks=CHECKS)
 
 
@@ -125,4 +130,5 @@ WRITE_EXAMPLES = int(os.environ.get("LBP_KG_FUZZ_WRITE_EXAMPLES", "10"))
           suppress_health_check=list(HealthCheck))
 def test_every_write_answers_its_token_holder_as_documented_and_never_with_a_5xx(case, writable_app):
     case.headers = {**(case.headers or {}), "Authorization": f"Bearer {TOKEN}", "X-Change-Reason": "fuzzing"}
+    SENT[case.operation.label + " (token)"] = SENT.get(case.operation.label + " (token)", 0) + 1
     case.call_and_validate(app=writable_app, checks=CHECKS)

@@ -26,8 +26,9 @@ import tempfile
 from pathlib import Path
 from statistics import median
 
-from bench import generate, servers, targets
-from bench.run import FLOORS, export_core_ntriples, log, measure, service_workloads
+from bench import generate, report as run_report, servers
+from bench.run import export_core_ntriples, log, measure
+from bench.workloads import Workload, service_workloads
 from tests.engines import start_oxigraph_server, start_virtuoso, stop
 
 #: the issue's targets (issue 14)
@@ -105,14 +106,14 @@ def run_engine(name: str, start, data, workloads_from, settings: dict, cache_dir
 
 
 def _floor(settings: dict, cache_dir: Path) -> dict:
-    name, workload_name, app = FLOORS[0]
+    name, workload_name, app = run_report.FLOOR, run_report.FLOOR_WORKLOAD, "bench.hello:create_app()"
     port = servers.free_port()
     server = servers.start(name, servers.gunicorn_command(app, port, settings["workers"]),
                            cache_dir / "floor.log", port=port)
     try:
         servers.wait_until_ready(server, "/health", timeout=60)
         servers.wait_until_idle(server, timeout=30)
-        workload = targets.Workload(name=workload_name, group="floor", path="/hello", accept="application/json")
+        workload = Workload(name=workload_name, group="floor", path="/hello", accept="application/json")
         return measure(server, workload, "/hello", settings=settings)
     finally:
         servers.stop(server)
@@ -195,8 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     problems: list[str] = []
 
     def workloads_from(base_url: str):
-        chosen = service_workloads(base_url, core_nt, problems)
-        return [w for w in chosen if w.group in ("named", "sparql")]
+        return [w for w in service_workloads() if w.group in ("named", "sparql")]
 
     starts = {"oxigraph": start_oxigraph_server, "virtuoso": start_virtuoso}
     results = {}

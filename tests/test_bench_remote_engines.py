@@ -1,7 +1,7 @@
 """bench.remote_engines judges each target from the figures of one run (nothing here is timed)."""
 from __future__ import annotations
 
-from bench import targets
+from bench.workloads import Workload
 from bench.remote_engines import report
 
 
@@ -15,7 +15,7 @@ FLOOR = row(1000.0, 1.0, 10.0)
 
 
 def one_engine(fresh: dict, repeated: dict, direct: dict, group: str = "named") -> dict:
-    workload = targets.Workload(name="named q", group=group, path="/queries/q", accept="application/json")
+    workload = Workload(name="named q", group=group, path="/queries/q", accept="application/json")
     return {"e": {"endpoint": "http://127.0.0.1:1/query", "workloads": [workload],
                   "rows": {"service": {("named q", True): fresh, ("named q", False): repeated},
                            "engine": {"named q": direct}}}}

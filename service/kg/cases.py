@@ -183,29 +183,24 @@ class _Graph:
 
     def ancestors(self, start: str) -> dict[str, tuple]:
         """Each state upstream of ``start`` with its shortest causal path (edges, cause first)."""
-        paths: dict[str, tuple] = {start: ()}
-        frontier = [start]
-        while frontier:
-            following = []
-            for node in sorted(frontier):
-                for key in self.into[node]:
-                    if self.causal(key) and key[0] not in paths:
-                        paths[key[0]] = (key,) + paths[node]
-                        following.append(key[0])
-            frontier = following
-        return paths
+        return self._walk(start, upstream=True)
 
     def descendants(self, start: str) -> dict[str, tuple]:
         """Each node downstream of ``start`` with its shortest causal path (edges, ``start`` first)."""
+        return self._walk(start, upstream=False)
+
+    def _walk(self, start: str, upstream: bool) -> dict[str, tuple]:
+        # breadth first, nodes in IRI order: the shortest path, and the same one every time
         paths: dict[str, tuple] = {start: ()}
         frontier = [start]
         while frontier:
             following = []
             for node in sorted(frontier):
-                for key in self.out[node]:
-                    if self.causal(key) and key[2] not in paths:
-                        paths[key[2]] = paths[node] + (key,)
-                        following.append(key[2])
+                for key in (self.into if upstream else self.out)[node]:
+                    reached = key[0] if upstream else key[2]
+                    if self.causal(key) and reached not in paths:
+                        paths[reached] = (key,) + paths[node] if upstream else paths[node] + (key,)
+                        following.append(reached)
             frontier = following
         return paths
 

@@ -4,24 +4,14 @@ Everything in an answer is read from the graph by ``queries/internal/case-*.rq``
 ``prognosis.rq``); nothing clinical is written here. What this module adds is the walk over the
 graph's edges and a scoring that can be explained (docs/cases.md):
 
-- A finding **evidences** a state when it ``lbp:indicates`` the state (weight 3) or the state
-  ``lbp:causes`` the finding, or causes it through a subproperty (induces, is compensated by,
-  contributes to, is a direct source of; weight 2).
-- Every state upstream of an evidenced state, through ``h`` causal edges, is supported by the same
-  finding with the weight divided by ``1 + h``: a cause explains what it causes, less surely the
-  further back it lies.
-- A dysfunction state's score is the sum, over the case's findings, of each finding's best
-  support. Drivers are ranked by score, then by how many findings support them, then by label.
-- A driver that leads, through causal edges, to another state the case implicates is
-  **upstream**; the others are where the pattern **shows** (the article's "the back is the
-  victim rather than the cause").
-
-The plan takes the treatment targets whose muscle's state is implicated (evidenced, a driver, or
-downstream of an evidenced state), ranked targets first by their rank, then by their state's
-score. A target whose source makes it conditional (its hedge is a "where ..." clause: psoas "where
-clearly indicated", the lumbar extensors "where there is significant lumbar tension ...") is kept
-only when a finding of the case evidences its state directly; otherwise it is left out, with the
-reason. A red flag among the findings stops the reasoning: the answer says to refer, with no plan.
+A finding evidences a state it ``lbp:indicates`` (weight 3) or that causes it (weight 2); states
+upstream of an evidenced state by ``h`` causal edges share that support divided by ``1 + h``; a
+state's score sums its findings' best supports. A driver leading to another state of the case is
+upstream; the others are where the pattern shows ("the back is the victim rather than the cause").
+The plan takes the targets whose muscle's state the case implicates, ranked targets first; a target
+the source makes conditional (a "where ..." hedge) needs a finding that evidences its state
+directly. A red flag stops the reasoning: the answer says to refer, with no plan. docs/cases.md
+gives the rules in full, with a worked example.
 """
 from __future__ import annotations
 
@@ -417,6 +407,18 @@ def _red_flags(kb, flags: list[Entity]):
                 entry["sources"].append({"source": _id(_v(row, "source")), "sourceLabel": _v(row, "sourceLabel"),
                                          "section": _v(row, "section")})
     return [out[f.iri] for f in flags if f.iri in out]
+
+
+def finding_menu(kb) -> dict[str, list[dict]]:
+    """The findings for the case page's checklist: red flags, history (symptoms), palpation and
+    movement (signs an assessment of muscles or of movements reveals), and observation (the rest)."""
+    groups: dict[str, dict[str, str]] = {name: {} for name in ("history", "movement", "palpation", "observation", "red flags")}
+    for row in _rows(kb, "case-findings"):
+        kind, examines = _v(row, "kind"), _v(row, "examinesKind") or ""
+        group = ("red flags" if kind == RED_FLAG else "history" if kind.endswith("Symptom")
+                 else "movement" if examines.endswith("Action") else "palpation" if examines else "observation")
+        groups[group][_id(_v(row, "finding"))] = _v(row, "label")
+    return {name: [{"id": i, "label": label} for i, label in items.items()] for name, items in groups.items()}
 
 
 def answer_case(kb, request: CaseRequest) -> dict:

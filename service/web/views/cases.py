@@ -5,9 +5,9 @@ the same answer, with a context that makes every entity it names a link to the g
 """
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, jsonify, request
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request
 
-from service.kg.cases import CaseError, answer_case, parse_case
+from service.kg.cases import CaseError, answer_case, finding_menu, parse_case
 from service.kg.vocabulary import prefixes
 from service.web.errors import ApiError
 from service.web.negotiation import NotAcceptable, choose_media_type
@@ -52,6 +52,34 @@ def post_case():
         response.mimetype = "application/ld+json"
         return response
     return jsonify(answer)
+
+
+#: one click away on the page: cases built from the article's own descriptions
+WORKED_EXAMPLES = (
+    ("The article's picture: worse after sitting, can't straighten the hip, can't lie flat",
+     ("lbp:sitting-aggravated-low-back-pain", "lbp:limited-hip-extension-in-standing", "lbp:discomfort-lying-supine")),
+    ("Restricted hip rotation, nothing pointing to the psoas", ("lbp:restricted-hip-rotation",)),
+    ("Marked lumbar tension with restricted extension", ("lbp:lower-back-tightness", "lbp:restricted-lumbar-extension")),
+)
+
+
+@bp.get("/cases")
+def case_page():
+    """The case page: a checklist of findings; with ?finding=... the case's answer, shareable by URL."""
+    kb = current_app.extensions["lbp_kg"]
+    findings = tuple(f.strip() for f in request.args.getlist("finding") if f.strip())
+    duration = request.args.get("duration") or None
+    new = request.args.get("new") in ("1", "true", "on")
+    answer, error, status = None, None, 200
+    if findings:
+        try:
+            answer = answer_case(kb, parse_case({"findings": list(findings), "duration": duration,
+                                                 "newToAcupuncture": new}))
+        except CaseError as err:
+            error, status = {"message": str(err), **err.details}, 400
+    return render_template("cases.html", active_page="cases", menu=finding_menu(kb), chosen=set(findings),
+                           duration=duration, new=new, answer=answer, error=error,
+                           examples=WORKED_EXAMPLES, findings=findings), status
 
 
 def init_app(app: Flask) -> None:

@@ -42,6 +42,8 @@ def test_the_articles_picture_is_one_click_away_and_matches_the_api(page, live_s
     page.get_by_role("link", name="The article's picture").click()
     expect(page.locator(".case-drivers > li").first).to_contain_text("psoas tightness")
     page.screenshot(path=str(artifacts / "cases-article-picture.png"), full_page=True)
+    page.locator("#answer-title").evaluate("heading => heading.scrollIntoView()")  # its top at the top
+    page.screenshot(path=str(artifacts / "cases-answer.png"))  # the README's picture of the page
     api = api_case(live_server, ["lbp:sitting-aggravated-low-back-pain", "lbp:limited-hip-extension-in-standing",
                                  "lbp:discomfort-lying-supine"])
     shown_drivers = page.locator(".case-drivers > li").evaluate_all("items => items.map(i => i.dataset.state)")

@@ -275,6 +275,82 @@ def check(files: tuple[Path, ...], output_format: str, extensions_dir: Path | No
 
 
 @main.command()
+@click.option("--finding", "findings", multiple=True, required=True, metavar="TEXT",
+              help="A symptom, sign or red flag (label, synonym, CURIE or IRI); repeat for each.")
+@click.option("--duration", type=click.Choice(["recent", "long-standing"]), default=None,
+              help="How long the pattern has been present.")
+@click.option("--new-to-acupuncture", is_flag=True, help="The patient has not had acupuncture before.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text for people; json is the answer of POST /cases.")
+def case(findings: tuple[str, ...], duration: str | None, new_to_acupuncture: bool, output_format: str) -> None:
+    """A teaching case: from FINDINGS to the likely drivers, a plan and the reasons (docs/cases.md).
+
+    Exit status: 0 answered (a red flag is an answer: refer), 2 a finding names no single symptom,
+    sign or red flag (each is listed with suggestions).
+    """
+    from service.config import load_config
+    from service.kg.cases import CaseError, CaseRequest, answer_case
+    from service.kg.knowledge import KnowledgeBase
+
+    kb = KnowledgeBase.load(load_config())
+    try:
+        answer = answer_case(kb, CaseRequest(tuple(findings), duration, new_to_acupuncture))
+    except CaseError as err:
+        if output_format == "json":
+            click.echo(json.dumps({"error": str(err), **err.details}, indent=2))
+        else:
+            click.echo(f"error: {err}", err=True)
+            for problem in err.details.get("findings", []):
+                offered = problem.get("suggestions") or problem.get("candidates") or []
+                click.echo(f"  {problem['value']!r}: {problem['problem']}; try: "
+                           + (", ".join(e["label"] for e in offered) or "(nothing close)"), err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    click.echo(json.dumps(answer, indent=2) if output_format == "json" else _case_text(answer))
+
+
+def _edge_text(edge: dict) -> str:
+    sources = "; ".join(f"{c['sourceLabel'] or c['source']}, {c['section'] or 'no section'}" for c in edge["claims"])
+    return f"{edge['subjectLabel']} {edge['relationLabel']} {edge['objectLabel']} [{sources or 'no source'}]"
+
+
+def _case_text(answer: dict) -> str:
+    """The case's answer for people: red flags first, then drivers, plan, what to confirm, standing."""
+    lines = []
+    if answer["redFlags"]:
+        lines.append(answer["referral"])
+        lines += [f"  RED FLAG {flag['label']}: {flag['referral']}" for flag in answer["redFlags"]]
+    lines.append("Findings: " + "; ".join(f"{f['label']} ({f['kind']})" for f in answer["findings"]))
+    for driver in answer["drivers"]:
+        lines.append(f"{driver['rank']}. {driver['label']}  score {driver['score']}  ({driver['role']})")
+        for reason in driver["because"]:
+            lines.append(f"     because {reason['findingLabel']} (weight {reason['weight']}):")
+            lines += [f"       - {_edge_text(edge)}" for edge in reason["edges"]]
+    plan = answer["plan"]
+    if plan:
+        lines.append("Plan:")
+        for target in plan["targets"]:
+            rank = f"#{target['priority']}" if target["priority"] else "unranked"
+            points = ", ".join(p["label"] for p in target["motorPoints"])
+            lines.append(f"  {target['label']} ({rank}) at {points}: {target['why']['summary']} "
+                         f"[{target['sourceLabel']}, {target['section']}]")
+        lines += [f"  left out: {t['label']}: {t['reason']}" for t in plan["leftOut"]]
+        lines += [f"  stimulation: {p['label']}: {p['definition']} {p['when']}" for p in plan["stimulationSequencing"]]
+        lines += [f"  first session{'' if p['applies'] else ' (not new to acupuncture)'}: {p['label']}: {p['when']}"
+                  for p in plan["firstSession"]]
+        if plan["prognosis"]:
+            lines.append(f"  prognosis ({answer['duration'] or 'duration not given'}): {plan['prognosis']['statement']}")
+    for item in answer["toConfirm"]:
+        found = "; ".join(f"{f['label']} ({', '.join(a['label'] for a in f['assessments']) or 'no assessment in the graph reveals it'})"
+                          for f in item["findings"]) or "nothing further in the graph"
+        lines.append(f"To confirm {item['label']}: {found}")
+    for item in answer["evidence"]:
+        stances = ", ".join(f"{n} {stance}" for stance, n in item["stances"].items()) or item["note"]
+        lines.append(f"Standing of {item['label']}: {stances}")
+    lines.append(answer["disclaimer"])
+    return "\n".join(lines)
+
+
+@main.command()
 @click.argument("old", type=click.Path(exists=True, path_type=Path))
 @click.argument("new", type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",

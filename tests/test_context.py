@@ -106,6 +106,7 @@ PINNED_TERMS = {
     "ClinicalFeature": ("https://w3id.org/lbp-kg/id/ClinicalFeature", None, None),
     "Symptom": ("https://w3id.org/lbp-kg/id/Symptom", None, None),
     "ClinicalSign": ("https://w3id.org/lbp-kg/id/ClinicalSign", None, None),
+    "RedFlag": ("https://w3id.org/lbp-kg/id/RedFlag", None, None),
     "Condition": ("https://w3id.org/lbp-kg/id/Condition", None, None),
     "Assessment": ("https://w3id.org/lbp-kg/id/Assessment", None, None),
     "Treatment": ("https://w3id.org/lbp-kg/id/Treatment", None, None),
@@ -166,6 +167,7 @@ PINNED_TERMS = {
     "involves": ("https://w3id.org/lbp-kg/id/involves", "@id", None),
     "treatmentPriority": ("https://w3id.org/lbp-kg/id/treatmentPriority", "http://www.w3.org/2001/XMLSchema#positiveInteger", None),
     "indicationNote": ("https://w3id.org/lbp-kg/id/indicationNote", None, None),
+    "referralNote": ("https://w3id.org/lbp-kg/id/referralNote", None, None),
     "locationDescription": ("https://w3id.org/lbp-kg/id/locationDescription", None, None),
     "spinalLevelNote": ("https://w3id.org/lbp-kg/id/spinalLevelNote", None, None),
 }

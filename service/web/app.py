@@ -33,9 +33,9 @@ def create_app(config: dict | Settings | None = None) -> Flask:
     cors.init_app(app)
     app.extensions["lbp_kg"] = knowledge.KnowledgeBase.load(settings)
 
-    from service.web.views import entities, meta, named_queries, search, sparql, validate, pages, writes
+    from service.web.views import cases, entities, meta, named_queries, search, sparql, validate, pages, writes
 
-    for module in (sparql, named_queries, entities, search, validate, meta, pages, writes):
+    for module in (sparql, named_queries, entities, search, validate, cases, meta, pages, writes):
         module.init_app(app)
     _install_answer_cache(app, settings)
     return app

@@ -11,7 +11,7 @@ from rdflib import RDF, Graph, Namespace, URIRef
 
 from service.web.views import pages
 from service.kg.catalog import Catalog
-from service.kg.graph_view import LBP
+from service.web.graph_view import LBP
 
 PATTERN_STEPS = {
     ("prolonged-sitting", "causes", "psoas-tightness"),

@@ -11,7 +11,8 @@ from pathlib import Path
 import pyoxigraph as ox
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request, send_file, url_for
 
-from service.kg import graph_view, labels
+from service.kg import labels
+from service.web import graph_view
 from service.web.views import named_queries
 from service.store.bindings import bind_with_values
 from service.kg.catalog import Catalog, NamedQuery, Parameter

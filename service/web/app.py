@@ -25,17 +25,18 @@ def create_app(config: dict | Settings | None = None) -> Flask:
     app.json.sort_keys = False
     app.extensions["lbp_kg.settings"] = settings
 
-    from service.web import cors, errors, request_body
+    from service.web import cors, errors, request_body, versions
     from service.kg import knowledge
 
     errors.init_app(app)
     request_body.init_app(app, settings.max_body_bytes)
     cors.init_app(app)
+    versions.init_app(app)
     app.extensions["lbp_kg"] = knowledge.KnowledgeBase.load(settings)
 
-    from service.web.views import entities, meta, named_queries, search, sparql, validate, pages, writes
+    from service.web.views import entities, meta, named_queries, search, sparql, validate, pages, writes, releases
 
-    for module in (sparql, named_queries, entities, search, validate, meta, pages, writes):
+    for module in (sparql, named_queries, entities, search, validate, meta, pages, writes, releases):
         module.init_app(app)
     _install_answer_cache(app, settings)
     return app

@@ -1,0 +1,76 @@
+"""Released versions are served at their version IRIs; any other version is a 404."""
+from __future__ import annotations
+
+import pytest
+
+from service.curation.release import build_release
+
+VERSION = "0.2.0"
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("releases")
+    build_release(VERSION, directory / VERSION, run_reasoner=False)
+    build_release("0.1.9", directory / "0.1.9", run_reasoner=False)
+    return directory
+
+
+@pytest.fixture()
+def release_client(make_app, releases):
+    return make_app(releases_dir=str(releases)).test_client()
+
+
+def test_a_released_version_is_negotiated_among_its_artefacts(release_client, releases):
+    owl = release_client.get(f"/ontology/{VERSION}")
+    assert owl.status_code == 200 and owl.mimetype == "application/rdf+xml"
+    assert owl.data == (releases / VERSION / "lbp-kg.owl").read_bytes()
+    assert owl.headers["X-LBP-Ontology-Version"] == VERSION
+    turtle = release_client.get(f"/ontology/{VERSION}", headers={"Accept": "text/turtle"})
+    assert turtle.mimetype == "text/turtle" and turtle.data == (releases / VERSION / "lbp-kg.ttl").read_bytes()
+    obo = release_client.get(f"/ontology/{VERSION}?format=obo")
+    assert obo.mimetype == "text/obo" and obo.data.startswith(b"format-version: 1.4")
+    refused = release_client.get(f"/ontology/{VERSION}", headers={"Accept": "text/html"})
+    assert refused.status_code == 406
+    assert refused.get_json()["available"] == ["application/rdf+xml", "text/turtle", "application/json", "text/obo"]
+
+
+def test_each_artefact_has_its_own_path(release_client, releases):
+    older = release_client.get("/ontology/0.1.9/lbp-kg-base.owl")
+    assert older.status_code == 200 and older.data == (releases / "0.1.9" / "lbp-kg-base.owl").read_bytes()
+    assert b"0.1.9/lbp-kg-base.owl" in older.data
+    graphs = release_client.get(f"/ontology/{VERSION}/lbp-kg.json")
+    assert graphs.mimetype == "application/json" and graphs.get_json()["graphs"][0]["meta"]["version"].endswith(VERSION)
+    missing = release_client.get(f"/ontology/{VERSION}/lbp-kg.zip")
+    assert missing.status_code == 404 and "lbp-kg.owl" in missing.get_json()["artefacts"]
+
+
+@pytest.mark.parametrize("path", ["/ontology/9.9.9", "/ontology/9.9.9/lbp-kg.owl", "/ontology?version=9.9.9",
+                                  "/ontology/latest"])
+def test_an_unknown_version_is_a_404_naming_the_versions_there_are(release_client, path):
+    response = release_client.get(path)
+    assert response.status_code == 404
+    assert response.get_json()["versions"] == ["0.1.9", VERSION]
+
+
+def test_the_loaded_version_answers_at_its_version_iri_without_a_release(make_app, tmp_path):
+    client = make_app(releases_dir=str(tmp_path / "none")).test_client()
+    response = client.get(f"/ontology/{VERSION}", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    assert response.data == client.get("/ontology", headers={"Accept": "text/turtle"}).data
+    assert client.get(f"/ontology?version={VERSION}").status_code == 200
+
+
+def test_asking_ontology_for_an_older_release_redirects_to_its_version_iri(release_client):
+    response = release_client.get("/ontology?version=0.1.9")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/ontology/0.1.9")
+
+
+@pytest.mark.parametrize("path", ["/health", "/queries", "/queries/compensators?muscle=gluteus%20medius",
+                                  "/id/gluteus-medius", "/id/no-such-thing", "/sparql?query=ASK%7B%7D",
+                                  "/sparql?query=nonsense", "/docs", "/context.jsonld", "/ontology",
+                                  "/ontology/9.9.9", "/openapi.json"])
+def test_every_answer_carries_the_ontology_and_graph_versions(client, kb, path):
+    response = client.get(path)
+    assert response.headers["X-LBP-Ontology-Version"] == VERSION, response.status_code
+    assert response.headers["X-LBP-Graph-Version"] == kb.version

@@ -111,3 +111,20 @@ def test_a_version_that_is_not_semantic_is_refused(runner, tmp_path):
     result = runner.invoke(main, ["release", "--version", "latest", "--output", str(tmp_path)])
     assert result.exit_code == 2 and "X.Y.Z" in result.output
     assert not list(tmp_path.iterdir())
+
+
+def test_every_file_that_states_the_version_states_the_same_one():
+    import tomllib
+
+    from service.paths import ONTOLOGY_HEADER, PROJECT_ROOT
+
+    header = Graph().parse(ONTOLOGY_HEADER)
+    ontology_version = str(header.value(URIRef(FULL_IRI), OWL.versionInfo))
+    assert header.value(URIRef(FULL_IRI), OWL.versionIRI) == URIRef(f"{FULL_IRI}/{ontology_version}")
+    stated = {
+        "pyproject.toml": tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]["version"],
+        "package.json": json.loads((PROJECT_ROOT / "package.json").read_text())["version"],
+        "openapi.json": json.loads((PROJECT_ROOT / "service/web/openapi.json").read_text())["info"]["version"],
+    }
+    assert stated == {name: ontology_version for name in stated}
+    assert f"## {ontology_version} " in (PROJECT_ROOT / "CHANGELOG.md").read_text()

@@ -74,3 +74,38 @@ def test_every_answer_carries_the_ontology_and_graph_versions(client, kb, path):
     response = client.get(path)
     assert response.headers["X-LBP-Ontology-Version"] == VERSION, response.status_code
     assert response.headers["X-LBP-Graph-Version"] == kb.version
+
+
+# ---- negotiation that tells the truth: a 406 lists what THIS resource can be, format= is named
+
+SELECT_TYPES = ["application/sparql-results+json", "application/sparql-results+xml", "text/csv",
+                "text/tab-separated-values", "application/json"]
+GRAPH_TYPES = ["text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml"]
+
+
+@pytest.mark.parametrize("accept", ["text/html", "text/turtle", "application/ld+json"])
+def test_a_named_select_query_refuses_with_exactly_the_select_formats(client, accept):
+    response = client.get("/queries/compensators?muscle=gluteus%20medius", headers={"Accept": accept})
+    assert response.status_code == 406
+    body = response.get_json()
+    assert body["available"] == SELECT_TYPES and "Accept header" in body["error"]
+    # and every type it lists is then served
+    for media_type in body["available"]:
+        served = client.get("/queries/compensators?muscle=gluteus%20medius", headers={"Accept": media_type})
+        assert served.status_code == 200 and served.mimetype == media_type
+
+
+def test_a_construct_query_refuses_with_exactly_the_graph_formats(client):
+    response = client.get("/sparql", query_string={"query": "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 1"},
+                          headers={"Accept": "text/csv"})
+    assert response.status_code == 406 and response.get_json()["available"] == GRAPH_TYPES
+
+
+@pytest.mark.parametrize("path", ["/queries/compensators?muscle=gluteus%20medius&format=yaml",
+                                  "/sparql?query=ASK%7B%7D&format=yaml", "/id/gluteus-medius?format=yaml",
+                                  "/ontology?format=yaml"])
+def test_a_bad_format_parameter_is_blamed_on_the_parameter(client, path):
+    response = client.get(path, headers={"Accept": "*/*"})
+    assert response.status_code == 406
+    error = response.get_json()["error"]
+    assert "format='yaml'" in error and "Accept header" not in error

@@ -25,6 +25,9 @@ class Settings:
     #: Where `lbp-kg release` wrote released versions (<dir>/<X.Y.Z>/lbp-kg.owl ...), served at
     #: /ontology/<X.Y.Z>.
     releases_dir: str = str(RELEASES_DIR)
+    #: Serve extension files that fail the gate anyway (/health and the log still say so); by
+    #: default such a file is left out (service/curation/admission.py).
+    serve_failed_extensions: bool = False
     #: Where the loaded store and reasoning results are cached between restarts.
     cache_dir: str = str(PROJECT_ROOT / "var" / "cache")
     #: Seconds a SPARQL query may run before it is cut off with 503.

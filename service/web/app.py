@@ -26,13 +26,13 @@ def create_app(config: dict | Settings | None = None) -> Flask:
     app.extensions["lbp_kg.settings"] = settings
 
     from service.web import cors, errors, request_body, versions
-    from service.kg import knowledge
+    from service.curation import admission
 
     errors.init_app(app)
     request_body.init_app(app, settings.max_body_bytes)
     cors.init_app(app)
     versions.init_app(app)
-    app.extensions["lbp_kg"] = knowledge.KnowledgeBase.load(settings)
+    app.extensions["lbp_kg"] = admission.load_knowledge(settings)
 
     from service.web.views import entities, meta, named_queries, search, sparql, validate, pages, writes, releases
 

@@ -128,3 +128,16 @@ def test_every_file_that_states_the_version_states_the_same_one():
     }
     assert stated == {name: ontology_version for name in stated}
     assert f"## {ontology_version} " in (PROJECT_ROOT / "CHANGELOG.md").read_text()
+
+
+def test_the_citation_file_cites_the_current_version_iri():
+    import yaml
+
+    from service.paths import ONTOLOGY_HEADER, PROJECT_ROOT
+
+    citation = yaml.safe_load((PROJECT_ROOT / "CITATION.cff").read_text())
+    version = str(Graph().parse(ONTOLOGY_HEADER).value(URIRef(FULL_IRI), OWL.versionInfo))
+    assert citation["cff-version"] == "1.2.0" and citation["version"] == version
+    assert {"type": "url", "value": f"{FULL_IRI}/{version}",
+            "description": f"The version IRI of the ontology release {version}"} in citation["identifiers"]
+    assert citation["title"] and citation["authors"] and citation["message"]

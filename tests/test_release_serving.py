@@ -109,3 +109,17 @@ def test_a_bad_format_parameter_is_blamed_on_the_parameter(client, path):
     assert response.status_code == 406
     error = response.get_json()["error"]
     assert "format='yaml'" in error and "Accept header" not in error
+
+
+def test_the_loaded_ontology_is_served_as_obo_too(client):
+    import fastobo
+
+    by_format = client.get("/ontology?format=obo")
+    by_accept = client.get("/ontology", headers={"Accept": "text/obo"})
+    assert by_format.status_code == by_accept.status_code == 200
+    assert by_format.mimetype == "text/obo" and by_format.data == by_accept.data
+    document = fastobo.loads(by_format.get_data(as_text=True), threads=1)
+    assert any(str(clause) == f"data-version: {VERSION}" for clause in document.header)
+    assert len(document) > 300
+    refused = client.get("/ontology", headers={"Accept": "text/html"}).get_json()
+    assert refused["available"] == GRAPH_TYPES + ["text/obo"] and "obo" in refused["formats"]

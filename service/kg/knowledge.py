@@ -21,6 +21,8 @@ from rdflib import Graph
 from service.store import open_store
 from service.config import Settings
 from service.kg.jsonld import serialize_graph
+from service.kg.media_types import OBO_TYPE
+from service.kg.obo_export import to_obo
 from service.kg.label_cache import cached_label_index
 from service.kg.labels import LabelIndex
 from service.kg.inference import InferenceRule, load_rules, materialise_into
@@ -73,7 +75,10 @@ class KnowledgeBase:
             with _graph_lock:
                 if media_type not in cache:
                     header = self.modules[0].iri if self.modules else None
-                    cache[media_type] = serialize_graph(self.graph, media_type, first=header)
+                    if media_type == OBO_TYPE:  # the OBO view of the loaded graph (service.kg.obo_export)
+                        cache[media_type] = to_obo(self.graph, "lbp-kg", self.ontology_version or "").encode()
+                    else:
+                        cache[media_type] = serialize_graph(self.graph, media_type, first=header)
         return cache[media_type]
 
     @cached_property

@@ -15,13 +15,14 @@ from flask import Blueprint, Flask, Response, current_app, redirect, request
 from service.curation.release import ARTEFACTS, released_versions
 from service.web import http_cache
 from service.web.errors import ApiError
+from service.kg.media_types import OBO_TYPE
 from service.web.negotiation import FORMAT_ALIASES, GRAPH_TYPES, NotAcceptable, choose_media_type
 
 bp = Blueprint("releases", __name__)
 
 #: What /ontology/<version> can be served as, from a release: the artefact for each media type.
 RELEASE_TYPES = {"application/rdf+xml": "lbp-kg.owl", "text/turtle": "lbp-kg.ttl",
-                 "application/json": "lbp-kg.json", "text/obo": "lbp-kg.obo"}
+                 "application/json": "lbp-kg.json", OBO_TYPE: "lbp-kg.obo"}
 #: ?format= names for the release media types
 RELEASE_FORMATS = {"owl": "application/rdf+xml", "rdf": "application/rdf+xml", "rdfxml": "application/rdf+xml",
                    "ttl": "text/turtle", "turtle": "text/turtle", "json": "application/json",
@@ -73,8 +74,13 @@ def ontology():
     return _loaded_ontology(kb)
 
 
+#: The loaded ontology: every graph type, and OBO (?format=obo or Accept: text/obo).
+ONTOLOGY_TYPES = GRAPH_TYPES + (OBO_TYPE,)
+ONTOLOGY_FORMATS = {**FORMAT_ALIASES, "obo": OBO_TYPE}
+
+
 def _loaded_ontology(kb) -> Response:
-    media_type = _negotiate(GRAPH_TYPES, FORMAT_ALIASES)
+    media_type = _negotiate(ONTOLOGY_TYPES, ONTOLOGY_FORMATS)
     etag = http_cache.answer_etag(kb.version, media_type)
     unchanged = http_cache.not_modified(etag)
     if unchanged is not None:

@@ -162,7 +162,7 @@ def export(fmt: str, output: Path | None, graphs: tuple[str, ...], extensions_di
     """
     import os
 
-    from service.kg.export import ExportError, write_export
+    from service.curation.export import ExportError, write_export
 
     data = _load_data(extensions_dir)
     try:
@@ -214,6 +214,39 @@ def _write_replacing(path: Path, write):
             raise
     os.replace(handle.name, path)
     return result
+
+
+@main.command()
+@click.option("--version", "version", default=None, metavar="X.Y.Z",
+              help="The version to release (default: owl:versionInfo of ontology/lbp.ttl).")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The directory to write the artefacts to (default: build/release/<version>, "
+                   "where `lbp-kg serve` finds released versions).")
+def release(version: str | None, output: Path | None) -> None:
+    """Build a release: lbp-kg.owl, lbp-kg.ttl, lbp-kg-base.owl, lbp-kg.json (OBO Graphs), lbp-kg.obo.
+
+    Merges the bundled modules under one ontology header carrying the version IRI, adds what
+    HermiT infers (needs Java), and writes each artefact. Exit status: 0 written, 1 the ontology
+    is inconsistent, 2 a bad version, 3 no Java. See docs/releasing.md.
+    """
+    from service.curation.reasoning import JavaNotFoundError, ReasonerError
+    from service.curation.release import ReleaseError, build_release, check_version
+    from service.kg.ontology import load_core_modules
+    from service.paths import RELEASES_DIR
+
+    try:
+        version = check_version(version or load_core_modules()[0].version or "")
+    except ReleaseError as err:
+        sys.exit(_fail(f"Cannot release: {err}", EXIT_BAD_INPUT))
+    try:
+        built = build_release(version, output or RELEASES_DIR / version)
+    except (JavaNotFoundError, ReasonerError) as err:
+        sys.exit(_fail(str(err), EXIT_REASONER_UNAVAILABLE))
+    except ReleaseError as err:
+        sys.exit(_fail(f"Cannot release: {err}", EXIT_PROBLEMS))
+    for path in built.files:
+        click.echo(f"Wrote {path}")
+    click.echo(f"Released lbp-kg {built.version} ({built.inferred_triples} inferred triples).")
 
 
 @main.command()

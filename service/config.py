@@ -9,7 +9,7 @@ import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from service.paths import EXTENSIONS_DIR, PROJECT_ROOT
+from service.paths import EXTENSIONS_DIR, PROJECT_ROOT, RELEASES_DIR
 
 ENV_PREFIX = "LBP_KG_"
 
@@ -22,6 +22,12 @@ class Settings:
     base_iri: str = "https://w3id.org/lbp-kg/id/"
     #: Directory of researchers' extension modules loaded next to the core ontology.
     extensions_dir: str = str(EXTENSIONS_DIR)
+    #: Where `lbp-kg release` wrote released versions (<dir>/<X.Y.Z>/lbp-kg.owl ...), served at
+    #: /ontology/<X.Y.Z>.
+    releases_dir: str = str(RELEASES_DIR)
+    #: Serve extension files that fail the gate anyway (/health and the log still say so); by
+    #: default such a file is left out (service/curation/admission.py).
+    serve_failed_extensions: bool = False
     #: Where the loaded store and reasoning results are cached between restarts.
     cache_dir: str = str(PROJECT_ROOT / "var" / "cache")
     #: Seconds a SPARQL query may run before it is cut off with 503.

@@ -12,3 +12,5 @@ EXTENSIONS_DIR = ONTOLOGY_DIR / "extensions"
 CONTEXT_FILE = ONTOLOGY_DIR / "context.jsonld"
 QUERIES_DIR = PROJECT_ROOT / "queries"
 QC_QUERIES_DIR = QUERIES_DIR / "qc"
+#: Where `lbp-kg release` writes each version (<dir>/<X.Y.Z>/) and the service finds them.
+RELEASES_DIR = PROJECT_ROOT / "build" / "release"

@@ -1,6 +1,11 @@
 """Shared fixtures: one app (the ontology loads once per test session), a client, the SPARQL engines."""
 from __future__ import annotations
 
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
 import pytest
 
 from rdflib import Graph
@@ -132,3 +137,52 @@ def oxigraph_server(oxigraph_server_process):
 def virtuoso(virtuoso_process):
     """The SPARQL endpoint of the session's Virtuoso."""
     return virtuoso_process[1]
+
+
+#: The OWL API check (tests/owlapi/OwlApiCheck.java), run by the JDK's single-file source launcher.
+OWLAPI_CHECK = Path(__file__).parent / "owlapi" / "OwlApiCheck.java"
+
+
+@dataclass
+class OwlApiReport:
+    """What the OWL API made of a document: its facts, relations and OWL 2 DL profile violations."""
+
+    facts: dict[str, str]
+    assertions: set[tuple[str, str, str]]
+    violations: list[str]
+    missing_imports: list[str]
+
+    def count(self, key: str) -> int:
+        return int(self.facts[key])
+
+
+@pytest.fixture(scope="session")
+def owlapi():
+    """Load a document (optionally through a catalog) with the OWL API 3.4.3 inside owlready2's HermiT jar."""
+    import owlready2
+
+    java = shutil.which("java")
+    if java is None:
+        pytest.skip("the OWL API check needs Java (scripts/install-system-deps installs a JDK)")
+    jar = Path(owlready2.__file__).parent / "hermit" / "HermiT.jar"
+
+    def load(document: Path, catalog: Path | None = None) -> OwlApiReport:
+        command = [java, "-cp", str(jar), str(OWLAPI_CHECK), str(document)]
+        if catalog is not None:
+            command.append(str(catalog))
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, f"the OWL API could not load {document}:\n{done.stderr[-3000:]}"
+        facts, assertions, violations, missing = {}, set(), [], []
+        for line in done.stdout.splitlines():
+            key, _, value = line.partition("\t")
+            if key == "assertion":
+                assertions.add(tuple(value.split("\t")))
+            elif key == "violation":
+                violations.append(value)
+            elif key == "missing_import":
+                missing.append(value)
+            else:
+                facts[key] = value
+        return OwlApiReport(facts, assertions, violations, missing)
+
+    return load

@@ -16,7 +16,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from service.kg.export import write_export
+from service.curation.export import write_export
 from service.store import LoadedData
 
 #: Debian's Virtuoso 7 (scripts/install-system-deps installs virtuoso-opensource-7-bin)

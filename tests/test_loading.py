@@ -31,7 +31,7 @@ def test_each_module_is_a_named_graph_with_the_header_version_and_imports_in_cat
     modules, store = load_store(settings_for(tmp_path, reasoning=False))
     assert [m.iri.rsplit("/", 1)[-1] for m in modules] == ["ontology", "core", "sources", "anatomy", "clinical",
                                                           "care", "evidence"]
-    assert modules[0].version == "0.1.0"
+    assert modules[0].version == "0.2.0"
     assert all(store.graph_sizes[m.iri] == m.triple_count > 0 for m in modules)
     assert store.triple_count == sum(m.triple_count for m in modules) == len(store.store)
 

@@ -24,7 +24,7 @@ def test_health_reports_the_graph_version_and_every_loaded_module(client, kb):
     health = client.get("/health").get_json()
     assert health["status"] == "ok"
     assert health["graphVersion"] == kb.version
-    assert health["ontologyVersion"] == "0.1.0"
+    assert health["ontologyVersion"] == "0.2.0"
     files = {module["file"] for module in health["modules"]}
     assert {"lbp.ttl", "core.ttl", "anatomy.ttl", "clinical.ttl", "care.ttl", "sources.ttl"} <= files
     assert health["triples"] > 3000
@@ -65,9 +65,9 @@ def test_the_api_page_lists_every_endpoint_for_people(client):
 def test_the_ontology_download_lists_every_module_served_with_its_version(client, kb):
     response = client.get("/ontology", headers={"Accept": "text/turtle"})
     listed = response.headers["X-LBP-Modules"].split(", ")
-    assert listed[0] == "<https://w3id.org/lbp-kg/ontology> 0.1.0"
+    assert listed[0] == "<https://w3id.org/lbp-kg/ontology> 0.2.0"
     assert len(listed) == len(kb.modules)
-    assert "<https://w3id.org/lbp-kg/ontology/anatomy> -" in listed
+    assert "<https://w3id.org/lbp-kg/ontology/anatomy> 0.2.0" in listed  # modules carry versions since 0.2.0
 
 
 def test_health_says_where_the_process_reads_the_graph(client):

@@ -175,8 +175,11 @@ class ExtensionStore:
     """The extension graphs on disk, written only through gated, atomic, logged writes."""
 
     def __init__(self, directory: str | os.PathLike, change_log: str | os.PathLike,
-                 protected_graphs: set[str], pause: Pause | None = None):
+                 protected_graphs: set[str], pause: Pause | None = None, verdicts=None):
         self.directory = Path(directory)
+        #: where the gate's verdict on a written file is recorded (service.curation.admission), so
+        #: the reload after the write admits it without running the gate again
+        self.verdicts = verdicts
         self.change_log = ChangeLog(change_log)
         #: graphs never writable: the core modules and the service's virtual graphs
         self.protected_graphs = set(protected_graphs)
@@ -311,6 +314,10 @@ class ExtensionStore:
             report = run_gate(checked, extensions_dir=scratch)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
+        if data is not None and self.verdicts is not None and report.exit_code != EXIT_REASONER_UNAVAILABLE:
+            from service.curation.admission import reasons_of
+
+            self.verdicts.put(data, report.exit_code == EXIT_OK, reasons_of(report))
         if report.exit_code == EXIT_OK:
             return
         if report.exit_code == EXIT_REASONER_UNAVAILABLE:

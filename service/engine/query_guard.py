@@ -158,3 +158,21 @@ def inspect_query(sparql: str, base_iri: str | None = None) -> QueryInspection:
                                f"({target.text}, {where(target)}); name it with a full IRI such as <https://...>")
         (from_named if named else from_graphs).append(iri)
     return QueryInspection(tuple(from_graphs), tuple(from_named))
+
+
+#: The kind of answer each query form gives (the names engine.results uses).
+_FORM_KINDS = {"SELECT": "solutions", "ASK": "boolean", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
+
+
+@lru_cache(maxsize=1024)
+def answer_kind(sparql: str) -> str | None:
+    """Return the kind of answer the query gives ("solutions", "boolean", "graph"), None if unknown.
+
+    The query form is the first of SELECT, ASK, CONSTRUCT, DESCRIBE after the prologue (a
+    subquery's SELECT comes later, inside the WHERE clause), so negotiation can offer exactly
+    what this query can be served as.
+    """
+    for token in tokenize(sparql):
+        if token.kind == "name" and token.upper in _FORM_KINDS:
+            return _FORM_KINDS[token.upper]
+    return None

@@ -21,6 +21,8 @@ from rdflib import Graph
 from service.store import open_store
 from service.config import Settings
 from service.kg.jsonld import serialize_graph
+from service.kg.media_types import OBO_TYPE
+from service.kg.obo_export import to_obo
 from service.kg.label_cache import cached_label_index
 from service.kg.labels import LabelIndex
 from service.kg.inference import InferenceRule, load_rules, materialise_into
@@ -73,7 +75,10 @@ class KnowledgeBase:
             with _graph_lock:
                 if media_type not in cache:
                     header = self.modules[0].iri if self.modules else None
-                    cache[media_type] = serialize_graph(self.graph, media_type, first=header)
+                    if media_type == OBO_TYPE:  # the OBO view of the loaded graph (service.kg.obo_export)
+                        cache[media_type] = to_obo(self.graph, "lbp-kg", self.ontology_version or "").encode()
+                    else:
+                        cache[media_type] = serialize_graph(self.graph, media_type, first=header)
         return cache[media_type]
 
     @cached_property
@@ -100,10 +105,10 @@ class KnowledgeBase:
         return self.modules[0].version if self.modules else None
 
     @classmethod
-    def load(cls, settings: Settings) -> "KnowledgeBase":
-        """Load the bundled ontology plus the configured extension modules."""
+    def load(cls, settings: Settings, extensions: Sequence[Path] | None = None) -> "KnowledgeBase":
+        """Load the bundled ontology plus the given extension files (default: the extensions directory's)."""
         started = time.perf_counter()
-        modules, loaded = load_store(settings)
+        modules, loaded = load_store(settings, extensions)
         store = open_store(settings, loaded)
         seconds = time.perf_counter() - started
         log.info("loaded %d modules, %d triples (%s inferred) in %.2f s (version %s, %s backend)",
@@ -112,10 +117,14 @@ class KnowledgeBase:
         return cls(modules=modules, store=store, load_seconds=seconds, cache_dir=settings.cache_dir)
 
 
-def input_files(settings: Settings) -> list[Path]:
+def input_files(settings: Settings, extensions: Sequence[Path] | None = None) -> list[Path]:
     """Every file the graph is made from: the header, the catalogue and what it maps, the extensions."""
     return [ONTOLOGY_HEADER, CATALOG_FILE, *read_catalog(CATALOG_FILE).values(),
-            *extension_files(Path(settings.extensions_dir))]
+            *_extensions(settings, extensions)]
+
+
+def _extensions(settings: Settings, extensions: Sequence[Path] | None) -> list[Path]:
+    return list(extensions) if extensions is not None else extension_files(Path(settings.extensions_dir))
 
 
 def graph_version(files: Sequence[Path], rules: Sequence[InferenceRule] | None) -> str:
@@ -135,20 +144,21 @@ def graph_version(files: Sequence[Path], rules: Sequence[InferenceRule] | None) 
     return digest.hexdigest()[:16]
 
 
-def load_store(settings: Settings) -> tuple[list[Module], OxigraphStore]:
+def load_store(settings: Settings, extensions: Sequence[Path] | None = None) -> tuple[list[Module], OxigraphStore]:
     """Load the bundled and extension modules into an in-memory Oxigraph store, with inferences."""
     rules = load_rules() if settings.reasoning else None
     if not settings.store_in_memory:
         log.warning("store_in_memory=false is no longer supported: the graph is held in memory; graphs "
                     "that outgrow one process go to a remote engine (docs/deployment.md)")
-    return _load_into_memory(settings, rules, graph_version(input_files(settings), rules))
+    files = _extensions(settings, extensions)
+    return _load_into_memory(settings, rules, graph_version(input_files(settings, files), rules), files)
 
 
 def _load_into_memory(settings: Settings, rules: list[InferenceRule] | None,
-                      version: str) -> tuple[list[Module], OxigraphStore]:
+                      version: str, extensions: Sequence[Path]) -> tuple[list[Module], OxigraphStore]:
     """Parse the module files into an in-memory store; add the inferences (cached on disk by version)."""
     store = ox.Store()
-    modules = load_modules_into(store, extension_files(Path(settings.extensions_dir)))
+    modules = load_modules_into(store, extensions)
     graph_sizes: dict[str, int] = {}
     for module in modules:
         graph_sizes[module.iri] = graph_sizes.get(module.iri, 0) + (module.triple_count or 0)

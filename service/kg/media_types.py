@@ -18,6 +18,9 @@ GRAPH_TYPES = (
     "application/rdf+xml",
 )
 
+#: OBO 1.4 flat files: the whole ontology (/ontology) and releases can be served so, not query answers
+OBO_TYPE = "text/obo"
+
 #: rdflib serializer name for each graph media type
 RDFLIB_FORMAT = {
     "text/turtle": "turtle",

@@ -25,17 +25,19 @@ def create_app(config: dict | Settings | None = None) -> Flask:
     app.json.sort_keys = False
     app.extensions["lbp_kg.settings"] = settings
 
-    from service.web import cors, errors, request_body
-    from service.kg import knowledge
+    from service.web import cors, errors, request_body, versions
+    from service.curation import admission
 
     errors.init_app(app)
     request_body.init_app(app, settings.max_body_bytes)
     cors.init_app(app)
-    app.extensions["lbp_kg"] = knowledge.KnowledgeBase.load(settings)
+    versions.init_app(app)
+    app.extensions["lbp_kg"] = admission.load_knowledge(settings)
 
-    from service.web.views import cases, entities, meta, named_queries, search, sparql, validate, pages, writes
+    from service.web.views import (cases, entities, meta, named_queries, pages, releases, search, sparql,
+                                   validate, writes)
 
-    for module in (sparql, named_queries, entities, search, validate, cases, meta, pages, writes):
+    for module in (sparql, named_queries, entities, search, validate, cases, meta, pages, writes, releases):
         module.init_app(app)
     _install_answer_cache(app, settings)
     return app

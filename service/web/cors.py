@@ -6,7 +6,7 @@ from flask import Flask, request
 #: paths whose requests change data: never opened to other origins
 WRITE_PATHS = ("/update", "/graph-store")
 #: response headers a browser app on another origin may read
-EXPOSED_HEADERS = "ETag, Link, X-LBP-Truncated, X-LBP-Ontology-Version, X-LBP-Modules, Retry-After"
+EXPOSED_HEADERS = "ETag, Link, X-LBP-Truncated, X-LBP-Ontology-Version, X-LBP-Graph-Version, X-LBP-Modules, Retry-After"
 
 
 def _is_read(method: str, path: str) -> bool:

@@ -17,10 +17,18 @@ from service.kg.media_types import FORMAT_ALIASES, GRAPH_TYPES, RDFLIB_FORMAT, S
 class NotAcceptable(ValueError):
     """None of the media types the client accepts can be produced."""
 
-    def __init__(self, offered: tuple[str, ...]):
+    def __init__(self, offered: tuple[str, ...], format_param: str | None = None):
         self.offered = offered
-        super().__init__("cannot produce any media type the Accept header allows; available: "
-                         + ", ".join(offered))
+        self.format_param = format_param or None
+        super().__init__(not_acceptable_message(offered, format_param))
+
+
+def not_acceptable_message(offered: tuple[str, ...], format_param: str | None, what: str = "this resource") -> str:
+    """Say why nothing could be served, blaming what chose: the format parameter, else the Accept header."""
+    if format_param:
+        return (f"the format parameter format={format_param!r} names nothing {what} can be served as; "
+                f"available: {', '.join(offered)}")
+    return f"the Accept header allows nothing {what} can be served as; available: {', '.join(offered)}"
 
 
 def choose_media_type(accept: str | None, offered: tuple[str, ...], format_param: str | None = None) -> str:
@@ -31,7 +39,7 @@ def choose_media_type(accept: str | None, offered: tuple[str, ...], format_param
     """
     chosen = _chosen_media_type(accept or "", offered, format_param or "")
     if chosen is None:
-        raise NotAcceptable(offered)
+        raise NotAcceptable(offered, format_param)
     return chosen
 
 

@@ -19,9 +19,10 @@ from service.engine.executor import QueryJob
 from service.store.errors import (EndpointFailed, EndpointUnavailable, NotAcceptableResult, QueryEvaluationError,
                                   QueryFailed, QuerySyntaxError, QueryTimeout, QueryTooCostly, WorkersBusy)
 from service.kg.knowledge import KnowledgeBase
-from service.web.negotiation import GRAPH_TYPES, SOLUTION_TYPES, answer_media_types
+from service.web.negotiation import (FORMAT_ALIASES, GRAPH_TYPES, SOLUTION_TYPES, answer_media_types,
+                                     not_acceptable_message)
 from service.kg.vocabulary import prefixes
-from service.engine.query_guard import QueryInspection, QueryRefused, inspect_query
+from service.engine.query_guard import QueryInspection, QueryRefused, answer_kind, inspect_query
 from service.engine.results import SerializedResult
 from service.store import UnknownGraphError
 
@@ -62,11 +63,15 @@ def query_executor(kb: KnowledgeBase):
     return executor
 
 
-def _not_acceptable(kind: str) -> ApiError:
-    offered = GRAPH_TYPES if kind == "graph" else SOLUTION_TYPES
-    what = {"solutions": "SELECT results", "boolean": "ASK results",
-            "graph": "CONSTRUCT and DESCRIBE results"}.get(kind, "this result")
-    return ApiError(406, f"{what} can be served as: {', '.join(offered)}", available=list(offered))
+#: What each kind of answer can be served as, and what to call it in a 406.
+_KIND_TYPES = {"solutions": ("SELECT results", SOLUTION_TYPES), "boolean": ("ASK results", SOLUTION_TYPES),
+               "graph": ("CONSTRUCT and DESCRIBE results", GRAPH_TYPES)}
+
+
+def _not_acceptable(kind: str, format_param: str | None) -> ApiError:
+    what, offered = _KIND_TYPES.get(kind, ("this result", SOLUTION_TYPES + GRAPH_TYPES))
+    return ApiError(406, not_acceptable_message(offered, format_param, what), available=list(offered),
+                    formats=sorted(alias for alias, media in FORMAT_ALIASES.items() if media in offered))
 
 
 def _substitutions(substitutions: Mapping | None) -> tuple[tuple[str, object], ...]:
@@ -76,11 +81,14 @@ def _substitutions(substitutions: Mapping | None) -> tuple[tuple[str, object], .
                  for var, term in substitutions.items())
 
 
-def _negotiate_types(environ: dict, args) -> tuple[str | None, str | None]:
-    types = answer_media_types(environ.get("HTTP_ACCEPT"), args.get("format"))
-    if types == (None, None):
-        raise ApiError(406, "cannot produce any media type the Accept header (or format=) allows",
-                       available=list(SOLUTION_TYPES + GRAPH_TYPES))
+def _negotiate_types(environ: dict, args, sparql_text: str) -> tuple[str | None, str | None]:
+    """Choose the media types up front; 406 listing exactly what this query's kind can be served as."""
+    format_param = args.get("format")
+    types = answer_media_types(environ.get("HTTP_ACCEPT"), format_param)
+    kind = answer_kind(sparql_text)
+    chosen = types[1] if kind == "graph" else types[0] if kind else (types[0] or types[1])
+    if chosen is None:
+        raise _not_acceptable(kind or "unknown", format_param)
     return types
 
 
@@ -103,7 +111,7 @@ def respond_to_query(kb: KnowledgeBase, sparql_text: str, *, substitutions: Mapp
     base_iri = f"{current.scheme}://{current.host}{current.root_path}{current.path}"
     trusted = cache_key is not None
     inspection = _inspect(sparql_text, base_iri) if not trusted else QueryInspection()
-    types = _negotiate_types(current.environ, current.args)
+    types = _negotiate_types(current.environ, current.args, sparql_text)
     etag = http_cache.answer_etag(kb.version, "|".join(map(str, types)))
     unchanged = http_cache.not_modified(etag)
     if unchanged is not None:
@@ -149,7 +157,7 @@ def _run(kb: KnowledgeBase, job: QueryJob) -> SerializedResult:
     except QueryEvaluationError as err:
         raise ApiError(400, f"the query could not be evaluated: {err}") from None
     except NotAcceptableResult as err:
-        raise _not_acceptable(err.kind) from None
+        raise _not_acceptable(err.kind, request.args.get("format")) from None
     except (QueryTimeout, WorkersBusy, EndpointUnavailable) as err:
         raise ApiErrorWithHeaders(503, str(err), {"Retry-After": str(RETRY_AFTER_SECONDS)}) from None
     except QueryTooCostly as err:  # asking again will not help: no Retry-After

@@ -52,14 +52,14 @@ class Reloader:
 
     def reload(self) -> None:
         """Build a new knowledge base from disk and swap it in (serialised: the last build wins)."""
-        from service.kg.knowledge import KnowledgeBase
+        from service.curation.admission import load_knowledge
         from service.web.query_response import query_executor
 
         settings = self.app.extensions["lbp_kg.settings"]
         with self._rebuild_lock:
             started = time.perf_counter()
             marker = _marker(self.version_file)
-            kb = KnowledgeBase.load(settings)
+            kb = load_knowledge(settings)  # the gate judges the extensions at every load
             kb.labels  # built (or read from the cache another worker wrote) before anyone sees kb
             with self.app.app_context():
                 query_executor(kb).warm_up()

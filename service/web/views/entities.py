@@ -1,4 +1,4 @@
-"""Linked data: every entity IRI at /id/<name>, the JSON-LD context, and the whole ontology.
+"""Linked data: every entity IRI at /id/<name> and the JSON-LD context (the ontology: views/releases.py).
 
 JSON-LD is written by service.kg.jsonld (compacted with the context, referring to it by its IRI,
 served here at /context.jsonld).
@@ -90,22 +90,6 @@ def context():
     response = Response(context_bytes(), content_type="application/ld+json")
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
-
-
-@bp.get("/ontology")
-def ontology():
-    """Serve the merged ontology (header, modules, extensions) with its version."""
-    media_type = _negotiate(GRAPH_TYPES)
-    etag = http_cache.answer_etag(_kb().version, media_type)
-    unchanged = http_cache.not_modified(etag)
-    if unchanged is not None:
-        return unchanged
-    response = _graph_response(_kb().ontology_bytes(media_type), media_type)
-    kb = _kb()
-    response.headers["X-LBP-Ontology-Version"] = kb.ontology_version or "unversioned"
-    # every module served, core and extension, with its version: "<iri> 0.1.0, <iri> -"
-    response.headers["X-LBP-Modules"] = ", ".join(f"<{m.iri}> {m.version or '-'}" for m in kb.modules)
-    return http_cache.cacheable(response, etag)
 
 
 def site_context() -> dict:

@@ -22,8 +22,11 @@ def openapi_document() -> dict:
 def health():
     """Say the service is up and what it has loaded."""
     kb = current_app.extensions["lbp_kg"]
+    verdicts = kb.extras.get("extension_verdicts", [])
+    failed = [v for v in verdicts if not v.passed]
     return jsonify(
-        status="ok",
+        # "degraded": an extension file failed the gate (left out, or served by override)
+        status="degraded" if failed else "ok",
         graphVersion=kb.version,
         ontologyVersion=kb.ontology_version,
         triples=kb.store.triple_count,
@@ -33,6 +36,8 @@ def health():
             {"iri": m.iri, "version": m.version, "file": m.path.name, "extension": m.is_extension}
             for m in kb.modules
         ],
+        # every file of the extensions directory with the gate's verdict: passed, served, and why not
+        extensions=[v.as_dict() for v in verdicts],
     )
 
 

@@ -125,8 +125,8 @@ def describe_service() -> Response:
 
     try:
         media_type = choose_media_type(request.headers.get("Accept"), DESCRIPTION_TYPES, format_param)
-    except NotAcceptable:
-        raise ApiError(406, "the service description can be served as: " + ", ".join(DESCRIPTION_TYPES),
+    except NotAcceptable as err:
+        raise ApiError(406, str(err).replace("this resource", "the service description"),
                        available=list(DESCRIPTION_TYPES)) from None
     kb = current_app.extensions["lbp_kg"]
     query_executor(kb).warm_up()  # whoever reads the description usually sends a query next

@@ -18,6 +18,7 @@ from rdflib import Graph
 
 from service.web import reload
 from service.web.errors import ApiError
+from service.curation.admission import VerdictCache
 from service.curation.extension_store import PAUSE_STEPS, ExtensionStore, WriteError, WriteResult
 from service.web.query_response import ApiErrorWithHeaders
 from service.kg.rdf_files import PARSER_FOR_MEDIA_TYPE, RdfSyntaxError, parse_rdf_bytes
@@ -304,7 +305,8 @@ def init_app(app: Flask) -> None:
                          "{\"<token>\": \"<who holds it>\"} (see docs/writes.md)")
     kb = app.extensions["lbp_kg"]
     protected = {m.iri for m in kb.modules if not m.is_extension} | {ASSERTED_GRAPH, INFERRED_GRAPH}
-    store = ExtensionStore(settings.extensions_dir, change_log_path(settings), protected, pause=_test_pause(settings))
+    store = ExtensionStore(settings.extensions_dir, change_log_path(settings), protected, pause=_test_pause(settings),
+                           verdicts=VerdictCache(Path(settings.cache_dir) / "gate"))
     store.recover()
     app.extensions[STORE_KEY] = store
     app.extensions[UPDATE_POOL_KEY] = SandboxPool(

@@ -272,6 +272,8 @@ INTERNAL_QUERY_PARAMETERS = {
         "describe-claim-labels", "describe-claims", "describe-claim-voices", "describe-incoming",
         "describe-labels", "describe-outgoing", "describe-subject-sources")},
     "inferred-size": None,
+    **{f"case-{name}": None for name in ("assessments", "edges", "findings", "protocols", "red-flags", "standing",
+                                         "targets")},
     "graph-muscles": None, "graph-neighbourhood": ("focus", "gluteus-medius"), "graph-pattern": None,
     "labels": None, "module-header": None, "web-motor-points": ("muscle", "gluteus-medius"),
 }

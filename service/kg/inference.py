@@ -62,8 +62,8 @@ KEEP_NEW_UPDATE = QUERIES_DIR / "internal" / "inference-keep-new.ru"
 INFERRED_SIZE_QUERY = QUERIES_DIR / "internal" / "inferred-size.rq"
 
 
-def _size(store: ox.Store) -> int:
-    return int(next(iter(store.query(INFERRED_SIZE_QUERY.read_text(encoding="utf-8"))))["n"].value)
+def _size(store: ox.Store, size_query: str) -> int:
+    return int(next(iter(store.query(size_query)))["n"].value)
 
 
 def _closure(store: ox.Store, rules: Sequence[InferenceRule]) -> tuple[int, int]:
@@ -74,7 +74,8 @@ def _closure(store: ox.Store, rules: Sequence[InferenceRule]) -> tuple[int, int]
     inferred graph (queries/internal/inference-keep-new.ru).
     """
     keep_new = KEEP_NEW_UPDATE.read_text(encoding="utf-8")
-    start = size = _size(store)
+    size_query = INFERRED_SIZE_QUERY.read_text(encoding="utf-8")
+    start = size = _size(store, size_query)
     for round_number in range(1, MAX_ROUNDS + 1):
         read = [g for g in store.named_graphs() if g != CANDIDATES] + [INFERRED]
         for rule in rules:
@@ -82,7 +83,7 @@ def _closure(store: ox.Store, rules: Sequence[InferenceRule]) -> tuple[int, int]
             store.extend([ox.Quad(t.subject, t.predicate, t.object, CANDIDATES) for t in conclusions])
         store.update(keep_new)
         store.remove_graph(CANDIDATES)
-        grown = _size(store)
+        grown = _size(store, size_query)
         if grown == size:
             return size - start, round_number
         size = grown

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -68,18 +68,23 @@ class KnowledgeBase:
                 return cached_label_index(self.store, self.cache_dir)
             return LabelIndex.from_store(self.store)
 
+    def derived(self, key, build: Callable[[], object]):
+        """Return what ``build`` makes from this version, built once however many threads ask."""
+        value = self.extras.get(key)
+        if value is None:
+            with _graph_lock:
+                value = self.extras.get(key)
+                if value is None:
+                    value = self.extras[key] = build()
+        return value
+
     def ontology_bytes(self, media_type: str) -> bytes:
         """Return the whole ontology of this version in ``media_type`` (serialised once)."""
-        cache = self.extras.setdefault("ontology_bytes", {})
-        if media_type not in cache:
-            with _graph_lock:
-                if media_type not in cache:
-                    header = self.modules[0].iri if self.modules else None
-                    if media_type == OBO_TYPE:  # the OBO view of the loaded graph (service.kg.obo_export)
-                        cache[media_type] = to_obo(self.graph, "lbp-kg", self.ontology_version or "").encode()
-                    else:
-                        cache[media_type] = serialize_graph(self.graph, media_type, first=header)
-        return cache[media_type]
+        def serialise() -> bytes:
+            if media_type == OBO_TYPE:  # the OBO view of the loaded graph (service.kg.obo_export)
+                return to_obo(self.graph, "lbp-kg", self.ontology_version or "").encode()
+            return serialize_graph(self.graph, media_type, first=self.modules[0].iri if self.modules else None)
+        return self.derived(("ontology_bytes", media_type), serialise)
 
     @cached_property
     def graph(self) -> Graph:

@@ -5,7 +5,6 @@ media types, JSON errors and HTTP caching (service.web.http_cache), whichever ba
 """
 from __future__ import annotations
 
-import threading
 from typing import Hashable, Mapping, Sequence
 
 import pyoxigraph as ox
@@ -27,9 +26,6 @@ from service.engine.results import SerializedResult
 from service.store import UnknownGraphError
 
 TRUNCATED_HEADER = "X-LBP-Truncated"
-
-_executor_lock = threading.Lock()
-
 
 class ApiErrorWithHeaders(ApiError):
     """An ApiError whose response carries extra headers (Retry-After, Allow ...)."""
@@ -54,13 +50,7 @@ def query_executor(kb: KnowledgeBase):
     For the Oxigraph backend that is the QueryExecutor (a pool of worker processes); other
     backends give their own answerer with the same ``run``, ``warm_up`` and ``close``.
     """
-    executor = kb.extras.get("query_executor")
-    if executor is None:
-        with _executor_lock:
-            executor = kb.extras.get("query_executor")
-            if executor is None:
-                executor = kb.extras["query_executor"] = answerer_for(kb.store, _settings(), prefixes())
-    return executor
+    return kb.derived("query_executor", lambda: answerer_for(kb.store, _settings(), prefixes()))
 
 
 #: What each kind of answer can be served as, and what to call it in a 406.

@@ -6,8 +6,6 @@ runs past ``validation_timeout`` (503), so a large or hostile body never holds o
 """
 from __future__ import annotations
 
-import threading
-
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from service.web.errors import ApiError
@@ -20,23 +18,18 @@ from service.curation.validation import SubmittedData, load_ontology_for_validat
 bp = Blueprint("validate", __name__)
 
 REPORT_TYPES = ("application/json", "text/turtle")
-_pool_lock = threading.Lock()
 
 
 def validation_pool(kb: KnowledgeBase) -> SandboxPool:
     """Return the knowledge base's validation workers (created once, started on first use)."""
-    pool = kb.extras.get("validation_pool")
-    if pool is None:
-        with _pool_lock:
-            pool = kb.extras.get("validation_pool")
-            if pool is None:
-                settings = current_app.extensions["lbp_kg.settings"]
-                pool = kb.extras["validation_pool"] = SandboxPool(
-                    "validation", load_ontology_for_validation,
-                    lambda: (kb.graph.serialize(format="nt", encoding="utf-8"),), validate_submitted,
-                    timeout=settings.validation_timeout, workers=settings.validation_workers,
-                    memory_mb=settings.worker_memory_mb or None, preload=("service.curation.validation", "pyshacl"))
-    return pool
+    def build() -> SandboxPool:
+        settings = current_app.extensions["lbp_kg.settings"]
+        return SandboxPool(
+            "validation", load_ontology_for_validation,
+            lambda: (kb.graph.serialize(format="nt", encoding="utf-8"),), validate_submitted,
+            timeout=settings.validation_timeout, workers=settings.validation_workers,
+            memory_mb=settings.worker_memory_mb or None, preload=("service.curation.validation", "pyshacl"))
+    return kb.derived("validation_pool", build)
 
 
 @bp.post("/validate")

@@ -124,8 +124,8 @@ def test_the_result_cache_skips_results_larger_than_an_entry_may_be():
     assert cache.get("big") is None and len(cache) == 0
 
 
-def test_max_age_zero_asks_clients_to_revalidate_every_time():
-    app = create_app({"http_max_age": 0})
+def test_max_age_zero_asks_clients_to_revalidate_every_time(make_app):
+    app = make_app(http_max_age=0)
     response = app.test_client().get("/id/psoas-major", headers={"Accept": "text/turtle"})
     assert response.headers["Cache-Control"] == "no-cache"
 

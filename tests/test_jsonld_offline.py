@@ -181,3 +181,17 @@ def test_jsonld_js_reads_the_answer_with_a_loader_that_refuses_the_network(compa
     refused = subprocess.run([node, NODE_READER, elsewhere, CONTEXT_FILE], capture_output=True, text=True,
                              timeout=120, cwd=PROJECT_ROOT)
     assert refused.returncode != 0 and "refused to fetch https://example.org/x.jsonld" in refused.stderr
+
+
+def test_the_whole_ontology_answers_the_profiles_too(client):
+    turtle = Graph().parse(data=client.get("/ontology", headers={"Accept": "text/turtle"}).get_data(as_text=True),
+                           format="turtle")
+    response = client.get("/ontology", headers=_accept(EXPANDED))
+    assert response.headers["Content-Type"] == f'{LD}; profile="{EXPANDED}"'
+    assert isinstance(response.get_json(), list)
+    with network_forbidden():
+        expanded = Graph().parse(data=response.get_data(as_text=True), format="json-ld")
+    assert isomorphic(expanded, turtle)
+    flattened = client.get("/ontology", headers=_accept(FLATTENED, COMPACTED))
+    assert flattened.get_json()["@context"] == CONTEXT_IRI
+    assert flattened.headers["ETag"] != response.headers["ETag"]

@@ -113,6 +113,13 @@ def document_in_form(document: dict, profiles: tuple[str, ...]) -> dict | list:
     return jsonld.expand(inline)
 
 
+def reshaped(body: bytes, profiles: tuple[str, ...]) -> bytes:
+    """Return a compacted lbp-kg JSON-LD answer (bytes) in the form ``profiles`` ask for."""
+    if FLATTENED not in profiles and EXPANDED not in profiles:
+        return body
+    return _dumps(document_in_form(json.loads(body), profiles))
+
+
 def applied_profiles(profiles: tuple[str, ...]) -> tuple[str, ...]:
     """Return the profiles ``document_in_form`` honours among those asked for, for the Content-Type."""
     if FLATTENED in profiles:

@@ -12,6 +12,7 @@ from functools import lru_cache
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header, parse_options_header
 
+from service.kg.jsonld import applied_profiles
 from service.kg.media_types import FORMAT_ALIASES, GRAPH_TYPES, RDFLIB_FORMAT, SOLUTION_TYPES  # noqa: F401 (re-exported)
 
 class NotAcceptable(ValueError):
@@ -83,3 +84,17 @@ def answer_media_types(accept: str | None, format_param: str | None) -> tuple[st
     """
     return (_chosen_media_type(accept or "", SOLUTION_TYPES, format_param or ""),
             _chosen_media_type(accept or "", GRAPH_TYPES, format_param or ""))
+
+
+def answer_content_type(media_type: str, accept: str | None) -> tuple[str, tuple[str, ...]]:
+    """Return the Content-Type of an answer in ``media_type`` and the JSON-LD profiles it is written in.
+
+    For application/ld+json, the profiles asked for that the service honours
+    (service.kg.jsonld.applied_profiles), named in the Content-Type's profile parameter as JSON-LD
+    1.1 (section 9.1) does; for any other type, the type itself and no profile. Use the Content-Type
+    for the ETag too: the forms are different answers.
+    """
+    if media_type != "application/ld+json":
+        return media_type, ()
+    profiles = applied_profiles(jsonld_profiles(accept))
+    return (f'{media_type}; profile="{" ".join(profiles)}"' if profiles else media_type), profiles

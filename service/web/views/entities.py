@@ -15,9 +15,9 @@ from service.web import http_cache
 from service.web.views import search
 from service.kg.describe import describe_entity, entity_page
 from service.web.errors import ApiError
-from service.web.negotiation import (FORMAT_ALIASES, GRAPH_TYPES, RDFLIB_FORMAT, NotAcceptable, choose_media_type,
-                                     jsonld_profiles)
-from service.kg.jsonld import CONTEXT_IRI, applied_profiles, context_bytes, serialize_graph
+from service.web.negotiation import (FORMAT_ALIASES, GRAPH_TYPES, RDFLIB_FORMAT, NotAcceptable, answer_content_type,
+                                     choose_media_type)
+from service.kg.jsonld import CONTEXT_IRI, context_bytes, serialize_graph
 
 bp = Blueprint("entities", __name__)
 
@@ -67,9 +67,7 @@ def _not_found(local_name: str, iri: str) -> ApiError:
 def entity(local_name: str):
     """Describe one entity as HTML, JSON-LD, Turtle, N-Triples or RDF/XML."""
     media_type = _negotiate(ENTITY_TYPES)
-    profiles = applied_profiles(jsonld_profiles(request.headers.get("Accept"))) \
-        if media_type == "application/ld+json" else ()
-    content_type = media_type + (f'; profile="{" ".join(profiles)}"' if profiles else "")
+    content_type, profiles = answer_content_type(media_type, request.headers.get("Accept"))
     etag = http_cache.answer_etag(_kb().version, content_type)
     unchanged = http_cache.not_modified(etag)
     if unchanged is not None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from openapi_python_client.strings import PythonIdentifier, snake_case
 from openapi_spec_validator import validate
 
 from service.kg.catalog import Catalog
@@ -90,8 +91,7 @@ def api(generated_client, app):
 
 
 def _operation(generated_client, query):
-    module_name = "".join("_" + c.lower() if c.isupper() else c for c in operation_id(query))
-    return importlib.import_module(f"{generated_client.__name__}.api.named_queries.{module_name}")
+    return importlib.import_module(f"{generated_client.__name__}.api.named_queries.{snake_case(operation_id(query))}")
 
 
 def test_compensators_called_through_the_generated_client(generated_client, api, client):
@@ -117,8 +117,8 @@ def test_an_unknown_muscle_comes_back_as_the_documented_error_type(generated_cli
 @pytest.mark.parametrize("query", list(CATALOG), ids=CATALOG.names)
 def test_every_named_query_answers_its_generated_call_with_its_typed_results(generated_client, api, query):
     call = _operation(generated_client, query)
-    arguments = {name.replace("-", "_") if name not in ("from",) else "from_": value
-                 for name, value in query.examples}
+    # the argument names as the generator spells them (from -> from_, camelCase -> snake_case)
+    arguments = {PythonIdentifier(name, prefix="field"): value for name, value in query.examples}
     response = call.sync_detailed(client=api, **arguments)
     assert response.status_code == 200, response.content[:500]
     assert type(response.parsed).__name__ == results_schema_name(query), response.content[:500]

@@ -9,7 +9,7 @@ import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from service.paths import EXTENSIONS_DIR, PROJECT_ROOT, RELEASES_DIR
+from service.paths import CACHE_DIR, EXTENSIONS_DIR, RELEASES_DIR
 
 ENV_PREFIX = "LBP_KG_"
 
@@ -33,7 +33,7 @@ class Settings:
     #: (the benchmark's synthetic modules); /health marks such files "judged": false.
     gate_extensions_at_load: bool = True
     #: Where the loaded store and reasoning results are cached between restarts.
-    cache_dir: str = str(PROJECT_ROOT / "var" / "cache")
+    cache_dir: str = str(CACHE_DIR)
     #: Seconds a SPARQL query may run before it is cut off with 503.
     query_timeout: float = 10.0
     #: Rows a SELECT may return before the result is truncated (and marked so).

@@ -25,16 +25,18 @@ def free_port() -> int:
 class LiveServer:
     """``lbp-kg serve`` (with ``workers``: under gunicorn with deploy/gunicorn.conf.py), its log in ``root``."""
 
-    def __init__(self, root: Path, workers: int | None, env: dict[str, str] | None = None):
-        if not LBP_KG.exists():
+    def __init__(self, root: Path, workers: int | None, env: dict[str, str] | None = None,
+                 program: Path = LBP_KG, cwd: Path | None = None):
+        if not program.exists():
             pytest.skip("needs the lbp-kg command (make setup)")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = root / "server.log"
-        command = [str(LBP_KG), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        command = [str(program), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(command + (["--workers", str(workers)] if workers else []),
-                                            env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT)
+                                            env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
+                                            cwd=cwd)
         try:
             self._wait_until_up(120)
         except BaseException:

@@ -51,7 +51,10 @@ def test_every_route_the_app_serves_is_in_the_openapi_document(app, client):
 def test_every_documented_path_is_served(app, client):
     documented = set(client.get("/openapi.json").get_json()["paths"])
     served = {_openapi_path(rule.rule) for rule in app.url_map.iter_rules()}
-    assert documented - served == set()
+    # a concrete path (one per named query, service.web.openapi) is served by the template it matches
+    templates = [re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + r"\Z") for path in served if "{" in path]
+    unserved = {path for path in documented - served if not any(t.match(path) for t in templates)}
+    assert unserved == set()
 
 
 def test_the_api_page_lists_every_endpoint_for_people(client):

@@ -10,8 +10,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_accept_header
+from werkzeug.http import parse_accept_header, parse_options_header
 
+from service.kg.jsonld import applied_profiles
 from service.kg.media_types import FORMAT_ALIASES, GRAPH_TYPES, RDFLIB_FORMAT, SOLUTION_TYPES  # noqa: F401 (re-exported)
 
 class NotAcceptable(ValueError):
@@ -51,8 +52,27 @@ def _chosen_media_type(accept: str, offered: tuple[str, ...], format_param: str)
     parsed = parse_accept_header(accept, MIMEAccept)
     if not parsed:
         return offered[0]
+    if any(";" in value for value, _ in parsed):
+        # werkzeug matches a range with parameters (application/ld+json;profile="...") against no
+        # offered type; the media type alone decides, and the profile is read by jsonld_profiles
+        parsed = MIMEAccept([(parse_options_header(value)[0], quality) for value, quality in parsed])
     # best_match returns the first offered type on a bare */*; that is the default we want
     return parsed.best_match(offered)
+
+
+@lru_cache(maxsize=512)
+def jsonld_profiles(accept: str | None) -> tuple[str, ...]:
+    """Return the profile IRIs the Accept header asks of ``application/ld+json`` (JSON-LD 1.1, 9.1).
+
+    They are the ``profile`` parameter (space-separated IRIs) of the most preferred
+    application/ld+json range that has one; () when none does. Which of them a resource honours
+    is its own business (service.kg.jsonld.applied_profiles).
+    """
+    for value, quality in parse_accept_header(accept or "", MIMEAccept):  # most preferred first
+        media_type, options = parse_options_header(value)
+        if media_type == "application/ld+json" and quality > 0 and options.get("profile"):
+            return tuple(options["profile"].split())
+    return ()
 
 
 @lru_cache(maxsize=512)
@@ -64,3 +84,17 @@ def answer_media_types(accept: str | None, format_param: str | None) -> tuple[st
     """
     return (_chosen_media_type(accept or "", SOLUTION_TYPES, format_param or ""),
             _chosen_media_type(accept or "", GRAPH_TYPES, format_param or ""))
+
+
+def answer_content_type(media_type: str, accept: str | None) -> tuple[str, tuple[str, ...]]:
+    """Return the Content-Type of an answer in ``media_type`` and the JSON-LD profiles it is written in.
+
+    For application/ld+json, the profiles asked for that the service honours
+    (service.kg.jsonld.applied_profiles), named in the Content-Type's profile parameter as JSON-LD
+    1.1 (section 9.1) does; for any other type, the type itself and no profile. Use the Content-Type
+    for the ETag too: the forms are different answers.
+    """
+    if media_type != "application/ld+json":
+        return media_type, ()
+    profiles = applied_profiles(jsonld_profiles(accept))
+    return (f'{media_type}; profile="{" ".join(profiles)}"' if profiles else media_type), profiles

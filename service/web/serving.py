@@ -4,10 +4,10 @@ from __future__ import annotations
 import logging
 import runpy
 
-from service.paths import PROJECT_ROOT
+from service.paths import GUNICORN_CONFIG
 
 #: gunicorn settings used by ``lbp-kg serve --workers`` unless another file is given
-DEFAULT_GUNICORN_CONFIG = PROJECT_ROOT / "deploy" / "gunicorn.conf.py"
+DEFAULT_GUNICORN_CONFIG = GUNICORN_CONFIG
 
 log = logging.getLogger(__name__)
 

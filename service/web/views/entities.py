@@ -15,13 +15,18 @@ from service.web import http_cache
 from service.web.views import search
 from service.kg.describe import describe_entity, entity_page
 from service.web.errors import ApiError
-from service.web.negotiation import FORMAT_ALIASES, GRAPH_TYPES, RDFLIB_FORMAT, NotAcceptable, choose_media_type
-from service.kg.jsonld import context_bytes, serialize_graph
+from service.web.negotiation import (FORMAT_ALIASES, GRAPH_TYPES, RDFLIB_FORMAT, NotAcceptable, answer_content_type,
+                                     choose_media_type)
+from service.kg.jsonld import CONTEXT_IRI, context_bytes, serialize_graph
 
 bp = Blueprint("entities", __name__)
 
-#: Entity pages: Turtle for clients that take anything, HTML for browsers (which ask for it).
-ENTITY_TYPES = GRAPH_TYPES + ("text/html",)
+#: Entity pages: Turtle for clients that take anything, HTML for browsers (which ask for it), and
+#: plain JSON for JSON clients: the compacted JSON-LD without "@context", which the Link header
+#: gives instead, as JSON-LD 1.1 (section 6.1) reads application/json as JSON-LD.
+ENTITY_TYPES = GRAPH_TYPES + ("text/html", "application/json")
+#: The Link header naming the context of an application/json answer (JSON-LD 1.1, section 6.1).
+CONTEXT_LINK = f'<{CONTEXT_IRI}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"'
 #: Local names the service can hold (kebab-case individuals, CamelCase classes and properties).
 LOCAL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*\Z")
 SUGGESTION_COUNT = 5
@@ -62,7 +67,8 @@ def _not_found(local_name: str, iri: str) -> ApiError:
 def entity(local_name: str):
     """Describe one entity as HTML, JSON-LD, Turtle, N-Triples or RDF/XML."""
     media_type = _negotiate(ENTITY_TYPES)
-    etag = http_cache.answer_etag(_kb().version, media_type)
+    content_type, profiles = answer_content_type(media_type, request.headers.get("Accept"))
+    etag = http_cache.answer_etag(_kb().version, content_type)
     unchanged = http_cache.not_modified(etag)
     if unchanged is not None:
         return unchanged
@@ -78,9 +84,11 @@ def entity(local_name: str):
         response = Response(render_template("entity.html", page=page, alternates=alternates),
                             content_type="text/html; charset=utf-8")
     else:
-        response = _graph_response(serialize_graph(graph, media_type, first=iri), media_type)
-    response.headers["Link"] = ", ".join(f'<{href}>; rel="alternate"; type="{media}"'
-                                         for _, media, href in alternates)
+        response = _graph_response(serialize_graph(graph, media_type, first=iri, profiles=profiles), content_type)
+    links = [f'<{href}>; rel="alternate"; type="{media}"' for _, media, href in alternates]
+    if media_type == "application/json":
+        links.append(CONTEXT_LINK)  # only here: a reader of application/ld+json must ignore it
+    response.headers["Link"] = ", ".join(links)
     return http_cache.cacheable(response, etag)
 
 

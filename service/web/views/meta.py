@@ -1,21 +1,30 @@
 """Service metadata: health, the OpenAPI description and a human-readable API page."""
 from __future__ import annotations
 
-import json
-from functools import lru_cache
-from pathlib import Path
-
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request
+
+from service.kg.catalog import Catalog
+from service.web import openapi as openapi_builder
+from service.paths import QUERIES_DIR
+from service.web.views.named_queries import CATALOG_KEY
 
 bp = Blueprint("meta", __name__)
 
-OPENAPI_FILE = Path(__file__).resolve().parent.parent / "openapi.json"
+#: where the app keeps its OpenAPI document, built once at start-up from its catalogue
+OPENAPI_KEY = "lbp_kg.openapi"
 
 
-@lru_cache(maxsize=1)
 def openapi_document() -> dict:
-    """Return the OpenAPI 3.1 description of the service (read once per process)."""
-    return json.loads(OPENAPI_FILE.read_text(encoding="utf-8"))
+    """Return the OpenAPI 3.1 description of the service over the bundled named queries.
+
+    The hand-written web/openapi.json with a path per named query (service.web.openapi); an app
+    serves the same, built from its own catalogue.
+    """
+    return openapi_builder.bundled_document()
+
+
+def _app_document() -> dict:
+    return current_app.extensions[OPENAPI_KEY]
 
 
 @bp.get("/health")
@@ -51,7 +60,7 @@ def _store_kind(kb) -> str:
 @bp.get("/openapi.json")
 def openapi():
     """Serve the OpenAPI document, with this server as its base URL."""
-    document = dict(openapi_document())
+    document = dict(_app_document())
     document["servers"] = [{"url": request.host_url.rstrip("/")}]
     return jsonify(document)
 
@@ -59,9 +68,11 @@ def openapi():
 @bp.get("/docs")
 def docs():
     """Render the API description as a page people can read."""
-    return render_template("api_docs.html", api=openapi_document())
+    return render_template("api_docs.html", api=_app_document())
 
 
 def init_app(app: Flask) -> None:
-    """Register the metadata routes."""
+    """Register the metadata routes and build the OpenAPI document from the app's catalogue."""
+    catalog = app.extensions.get(CATALOG_KEY) or Catalog.load(app.config.get("LBP_KG_QUERIES_DIR", QUERIES_DIR))
+    app.extensions[OPENAPI_KEY] = openapi_builder.build_document(catalog)
     app.register_blueprint(bp)

@@ -6,6 +6,7 @@ say what to run instead of showing a blank box.
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -17,22 +18,17 @@ from service.web.views import named_queries
 from service.store.bindings import bind_with_values
 from service.kg.catalog import Catalog, NamedQuery, Parameter
 from service.web.errors import ApiError
-from service.paths import PROJECT_ROOT
+from service.paths import NODE_MODULES_DIR
 
 bp = Blueprint("web", __name__)
 
-#: The browser files a page may load, by the name they are served under at /assets/<name>.
-#: Only these are served: node_modules/ holds far more than a page needs.
-ASSETS = {
-    "cytoscape.min.js": "cytoscape/dist/cytoscape.min.js",
-    "cytoscape-dagre.min.js": "cytoscape-dagre/dist/cytoscape-dagre.min.js",
-    "yasgui.min.js": "@zazuko/yasgui/build/yasgui.min.js",
-    "yasgui.min.css": "@zazuko/yasgui/build/yasgui.min.css",
-}
+#: The browser files a page may load, by the name they are served under at /assets/<name>: data in
+#: web/assets.json, which the wheel's build (setup.py) reads too, to bundle exactly these.
+ASSETS = json.loads((Path(__file__).resolve().parent.parent / "assets.json").read_text(encoding="utf-8"))["assets"]
 GRAPH_ASSETS = ("cytoscape.min.js", "cytoscape-dagre.min.js")
 EDITOR_ASSETS = ("yasgui.min.js", "yasgui.min.css")
 INSTALL_COMMAND = "npm ci"
-DEFAULT_NODE_MODULES = PROJECT_ROOT / "node_modules"
+DEFAULT_NODE_MODULES = NODE_MODULES_DIR
 
 #: The worked example on the home page and in the graph page's hints.
 EXAMPLE_EXPLAIN = {"from": "prolonged sitting", "to": "low back pain"}

@@ -16,7 +16,8 @@ from service.curation.release import ARTEFACTS, released_versions
 from service.web import http_cache
 from service.web.errors import ApiError
 from service.kg.media_types import OBO_TYPE
-from service.web.negotiation import FORMAT_ALIASES, GRAPH_TYPES, NotAcceptable, choose_media_type
+from service.kg.jsonld import reshaped
+from service.web.negotiation import FORMAT_ALIASES, GRAPH_TYPES, NotAcceptable, answer_content_type, choose_media_type
 
 bp = Blueprint("releases", __name__)
 
@@ -81,12 +82,15 @@ ONTOLOGY_FORMATS = {**FORMAT_ALIASES, "obo": OBO_TYPE}
 
 def _loaded_ontology(kb) -> Response:
     media_type = _negotiate(ONTOLOGY_TYPES, ONTOLOGY_FORMATS)
-    etag = http_cache.answer_etag(kb.version, media_type)
+    content_type, profiles = answer_content_type(media_type, request.headers.get("Accept"))
+    etag = http_cache.answer_etag(kb.version, content_type)
     unchanged = http_cache.not_modified(etag)
     if unchanged is not None:
         return unchanged
-    mimetype = media_type + ("; charset=utf-8" if media_type.startswith("text/") else "")
-    response = Response(kb.ontology_bytes(media_type), content_type=mimetype)
+    mimetype = content_type + ("; charset=utf-8" if media_type.startswith("text/") else "")
+    body = kb.ontology_bytes(media_type) if not profiles else \
+        kb.derived(("ontology_bytes", media_type, profiles), lambda: reshaped(kb.ontology_bytes(media_type), profiles))
+    response = Response(body, content_type=mimetype)
     # every module served, core and extension, with its version: "<iri> 0.2.0, <iri> -"
     response.headers["X-LBP-Modules"] = ", ".join(f"<{m.iri}> {m.version or '-'}" for m in kb.modules)
     return http_cache.cacheable(response, etag)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyoxigraph as ox
-from flask import Blueprint, Flask, current_app, jsonify, render_template, request, send_file, url_for
+from flask import (Blueprint, Flask, current_app, jsonify, render_template, request, send_file,
+                   send_from_directory, url_for)
 
 from service.kg import labels
 from service.web import graph_view
@@ -135,6 +136,12 @@ def example_for(query: NamedQuery, param: Parameter) -> str | None:
 def questions():
     """Render every named query as a form, with its SPARQL and download links."""
     return render_template("questions.html", active_page="questions", queries=_catalogue(), example_for=example_for)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Serve the site icon where browsers look for it unasked (the pages name static/favicon.svg)."""
+    return send_from_directory(current_app.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400)
 
 
 @bp.get("/assets/<path:name>")

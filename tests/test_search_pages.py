@@ -1,10 +1,13 @@
-"""Search that lands, errors as pages, downloads as files and the site icon (Flask test client).
+"""Search that lands, errors as pages, downloads as files, the site icon and the SPARQL editor's
+lessons (Flask test client).
 
 A browser prefers text/html; programs send */* or ask for JSON. Each answer here is checked both
 ways: the browser gets a page (or is sent to one), the program gets exactly the JSON it got before.
 """
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -324,3 +327,50 @@ def test_the_site_icon_is_served_and_named_by_every_page(client):
         assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html
     with client.get("/static/favicon.svg") as linked:
         assert linked.data == icon.data
+
+
+# --- the SPARQL editor's examples, for someone learning SPARQL ----------------------------------------
+
+#: words about how engines evaluate queries, which have no place in a lesson
+ENGINE_TALK = ("oxigraph", "rdflib", "virtuoso", "planner", "plans joins", "plans the joins", "engine", "subquery")
+
+
+def _editor_examples(app) -> list[dict]:
+    from service.web.views import pages
+
+    with app.test_request_context("/sparql", headers=BROWSER):
+        html = pages.render_sparql_editor()
+    match = re.search(r'<script type="application/json" id="sparql-examples">(.*?)</script>', html, re.S)
+    return json.loads(match.group(1))
+
+
+def test_the_editor_opens_with_the_lessons_and_each_returns_rows(app):
+    from service.web.views import pages
+
+    lessons = list(Catalog.load(pages.EXAMPLES_DIR))
+    examples = _editor_examples(app)
+    assert [e["name"] for e in examples[:len(lessons)]] == [lesson.title for lesson in lessons]
+    store = app.extensions["lbp_kg"].store
+    for example in examples[:len(lessons)]:
+        # as /sparql runs them: over every graph, the inferred facts included
+        assert list(store.query(example["query"], default_graph_uris=())), example["name"]
+
+
+def test_no_example_talks_about_how_an_engine_evaluates_it(app):
+    for example in _editor_examples(app):
+        comments = " ".join(line for line in example["query"].casefold().splitlines() if line.lstrip().startswith("#"))
+        assert not [word for word in ENGINE_TALK if word in comments], example["name"]
+
+
+def test_every_few_lines_of_a_lesson_say_in_a_comment_what_they_ask(app):
+    from service.web.views import pages
+
+    for lesson in Catalog.load(pages.EXAMPLES_DIR):
+        uncommented = 0
+        for line in lesson.text.splitlines():
+            code = line.strip()
+            if code.startswith("#"):
+                uncommented = 0
+            elif code and code not in ("{", "}") and not code.startswith("PREFIX"):
+                uncommented += 1
+                assert uncommented <= 3, f"{lesson.name}: {code!r} follows three lines with no comment"

@@ -179,7 +179,8 @@ def suggest_questions(text: str, queries: Iterable[NamedQuery], index: LabelInde
     they take, the better) before blank forms.
 
     A question is offered only when some word of the text, besides the terms it takes as
-    arguments, is a word of the question's title or description. Words inside a term's name
+    arguments, is a word of the question's title or description, and only when it matches at
+    least half as well as the best. Words inside a term's name
     count as question words when the question does not take that term ("inhibits" names a
     relation, and asks for the inhibitors).
     """
@@ -200,5 +201,8 @@ def suggest_questions(text: str, queries: Iterable[NamedQuery], index: LabelInde
         if score > 0:
             # of questions matching as well, the one with fewest other words is nearest the text
             offered.append(SuggestedQuestion(query, arguments, score + score / (score + len(stems[query.name]))))
+    # a question matching less than half as well as the best is noise beside it
+    best = max((s.score for s in offered), default=0.0)
+    offered = [s for s in offered if s.score >= best / 2]
     offered.sort(key=lambda s: (not s.complete, -len(s.arguments), -s.score, s.query.name))
     return offered[:limit]

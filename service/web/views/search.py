@@ -105,13 +105,21 @@ def _land(q: str, limit: int, types: list[str] | None):
     named = ask.exactly_named(q, kb.labels)
     if named is not None and named.fits(frozenset(types) if types else None) and entity_href(named.iri):
         return redirect(entity_href(named.iri), code=303)
-    hits = [{**hit, "href": entity_href(hit["id"]) or hit["id"],
-             "kind": hit["typeLabel"] or PLAIN_KINDS.get(hit["type"] or "", "term"),
-             "definition": one_line_definition(kb.store, hit["id"])}
-            for hit in search_hits(q, limit, types)]
+    hits = [_shown(hit) for hit in search_hits(q, limit, types)]
     questions = [_question_link(suggested) for suggested in ask.suggest_questions(q, _catalogue(), kb.labels)]
+    # a question matches no name as a whole: the terms it names are what it is about
+    named = [] if hits else [_shown(_hit(e.iri, e.label, e.type, e.type_label, mention.text, e.curie, "named"))
+                             for mention in ask.mentions(q, kb.labels) for e in mention.entities[:1]
+                             if e.fits(frozenset(types) if types else None)]
     return current_app.make_response(render_template(
-        "search_results.html", active_page="search", q=q, hits=hits, questions=questions))
+        "search_results.html", active_page="search", q=q, hits=hits, named=named, questions=questions))
+
+
+def _shown(hit: dict) -> dict:
+    """Add what the results page shows of a hit: its page, its kind in words, a line of definition."""
+    return {**hit, "href": entity_href(hit["id"]) or hit["id"],
+            "kind": hit["typeLabel"] or PLAIN_KINDS.get(hit["type"] or "", "term"),
+            "definition": one_line_definition(current_app.extensions["lbp_kg"].store, hit["id"])}
 
 
 def _catalogue():

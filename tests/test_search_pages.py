@@ -236,16 +236,18 @@ def test_a_named_query_with_a_mistyped_value_is_a_404_page_with_suggestions(clie
     assert client.get("/queries/compensators?muscle=gluteus%20medus").mimetype == "application/json"
 
 
-def test_an_unknown_address_is_a_404_page_with_a_search_box(client):
-    response = browse(client, "/no/such/page", status=404)
-    assert response.mimetype == "text/html" and 'action="/search"' in response.get_data(as_text=True)
-    assert client.get("/no/such/page").get_json()["status"] == 404
+def test_an_unknown_address_is_a_404_page_with_a_search_box_for_what_it_seems_to_name(client):
+    response = browse(client, "/no/such/gluteus-medus", status=404)
+    html = response.get_data(as_text=True)
+    assert response.mimetype == "text/html" and 'action="/search"' in html
+    assert 'value="gluteus medus"' in html
+    assert client.get("/no/such/gluteus-medus").get_json()["status"] == 404
 
 
 def test_a_bad_request_is_a_400_page_for_browsers_and_json_for_programs(client):
     response = browse(client, "/search?q=", status=400)
     assert response.mimetype == "text/html"
-    assert "give the text to search for" in response.get_data(as_text=True)
+    assert "Give the text to search for in q" in response.get_data(as_text=True)
     assert client.get("/search?q=").get_json() == {"error": "give the text to search for in q, e.g. /search?q=gluteus"}
 
 

@@ -7,6 +7,7 @@ programs, which prefer JSON or take anything, get the JSON as before.
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import parse_qsl
 
 from flask import Flask, current_app, jsonify, render_template, request
@@ -58,8 +59,10 @@ def _error_page(status: int, message: str, details: dict):
         iri = choice.get("iri") or choice.get("id") or ""
         choices.append({"label": choice.get("label") or iri, "kind": choice.get("typeLabel"),
                         "href": f"{request.script_root}/id/{iri[len(base):]}" if iri.startswith(base) else iri})
+    # what the address seems to name, to search for instead ("/id/psoas-minr": "psoas minr")
+    guess = re.sub(r"[-_]+", " ", request.path.rstrip("/").rsplit("/", 1)[-1]).strip() if status == 404 else ""
     response = current_app.make_response(render_template(
-        "error.html", status=status, message=message, choices=choices,
+        "error.html", status=status, message=message, choices=choices, guess=guess,
         title="Page not found" if status == 404 else "That request could not be answered"))
     response.status_code = status
     response.vary.add("Accept")

@@ -251,6 +251,18 @@ def test_a_bad_request_is_a_400_page_for_browsers_and_json_for_programs(client):
     assert client.get("/search?q=").get_json() == {"error": "give the text to search for in q, e.g. /search?q=gluteus"}
 
 
+def test_an_error_page_that_cannot_be_drawn_falls_back_to_the_json_error(client, monkeypatch):
+    from service.web import errors
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a template that cannot be drawn")
+
+    monkeypatch.setattr(errors, "render_template", broken)
+    response = client.get("/id/psoas-minr", headers=BROWSER)
+    assert response.status_code == 404 and response.mimetype == "application/json"
+    assert "suggestions" in response.get_json()
+
+
 def test_other_errors_stay_json_even_for_browsers(client):
     # a 406 lists what can be served: a program's concern, and a page could not show it anyway
     response = client.get("/ontology", headers={"Accept": "text/html"})

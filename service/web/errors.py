@@ -45,12 +45,15 @@ class ApiError(Exception):
 
 def _api_error(error: ApiError):
     if error.status in HTML_ERROR_STATUSES and prefers_html():
-        return _error_page(error.status, error.message, error.details)
+        return _error_page(error.status, error.message, error.details) or error.to_response()
     return error.to_response()
 
 
 def _error_page(status: int, message: str, details: dict):
-    """Render an error for a browser: what went wrong, and the suggestions as links to their pages."""
+    """Render an error for a browser: what went wrong, and the suggestions as links to their pages.
+
+    Returns None when the page cannot be drawn, and the caller answers with the JSON error.
+    """
     base = current_app.extensions["lbp_kg.settings"].base_iri
     choices = []
     for choice in details.get("suggestions") or details.get("candidates") or []:
@@ -61,17 +64,23 @@ def _error_page(status: int, message: str, details: dict):
                         "href": f"{request.script_root}/id/{iri[len(base):]}" if iri.startswith(base) else iri})
     # what the address seems to name, to search for instead ("/id/psoas-minr": "psoas minr")
     guess = re.sub(r"[-_]+", " ", request.path.rstrip("/").rsplit("/", 1)[-1]).strip() if status == 404 else ""
-    response = current_app.make_response(render_template(
-        "error.html", status=status, message=message, choices=choices, guess=guess,
-        title="Page not found" if status == 404 else "That request could not be answered"))
+    try:
+        page = render_template("error.html", status=status, message=message, choices=choices, guess=guess,
+                               title="Page not found" if status == 404 else "That request could not be answered")
+    except Exception:  # the page needs the knowledge base (footer, links): the JSON error never does
+        log.exception("the error page could not be drawn; answering with the JSON error")
+        return None
+    response = current_app.make_response(page)
     response.status_code = status
     response.vary.add("Accept")
     return response
 
 
 def _http_error(error: HTTPException):
-    if error.code in HTML_ERROR_STATUSES and prefers_html():
-        return _error_page(error.code, error.description or error.name, {})
+    page = _error_page(error.code, error.description or error.name, {}) \
+        if error.code in HTML_ERROR_STATUSES and prefers_html() else None
+    if page is not None:
+        return page
     response = jsonify({"error": error.description or error.name, "status": error.code})
     response.status_code = error.code or 500
     if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:

@@ -246,8 +246,9 @@ def test_questions_page_offers_csv_and_json_downloads_and_the_sparql(web_client,
     html = page(web_client, "/questions")
     hrefs = {a["href"] for a in elements(html, "a")}
     for query in catalogue:
-        assert f"/queries/{query.name}?format=csv" in hrefs
-        assert f"/queries/{query.name}?format=json" in hrefs
+        # download=1: sent as a file to save (service/web/downloads.py)
+        assert f"/queries/{query.name}?format=csv&download=1" in hrefs
+        assert f"/queries/{query.name}?format=json&download=1" in hrefs
     assert html.count("<summary>Show the SPARQL</summary>") == len(catalogue)
     for query in catalogue:
         assert str(escape(query.text)) in html
@@ -274,7 +275,10 @@ def test_sparql_editor_page_loads_yasgui_from_this_server_with_the_catalogue_as_
     assert elements(html, "link", href="/assets/yasgui.min.css")
     [host] = elements(html, "div", id="yasgui")
     assert host["data-endpoint"] == "/sparql"
-    assert [e["name"] for e in editor_examples(html)] == [q.title for q in catalogue]
+    # the lessons of queries/examples/ first, then every catalogue question
+    names = [e["name"] for e in editor_examples(html)]
+    assert names[-len(catalogue):] == [q.title for q in catalogue]
+    assert names[:-len(catalogue)] == [q.title for q in Catalog.load(pages.EXAMPLES_DIR)]
 
 
 def test_sparql_editor_examples_bind_their_parameters_and_run(app):

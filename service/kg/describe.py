@@ -6,6 +6,7 @@ HTML template shows.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -347,3 +348,20 @@ def entity_page(graph: Graph, iri: str, base_iri: str, id_path: str = "/id/") ->
         cited_claims=sorted(cited, key=lambda c: (c.section or "", c.subject.label.lower(),
                                                   c.relation.label, c.target.label.lower())),
     )
+
+
+#: where the first sentence of a definition ends: a full stop before a capital or the end
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
+#: a line under a search hit: a sentence longer than this is cut at a word
+ONE_LINE = 200
+
+
+def one_line_definition(store, iri: str) -> str | None:
+    """Return the first sentence of an entity's English definition (obo:IAO_0000115), or None."""
+    for row in store.query(internal_query("search-definition"),
+                           substitutions={ox.Variable("entity"): ox.NamedNode(iri)}):
+        sentence = _SENTENCE_END.split(row["definition"].value.strip(), maxsplit=1)[0]
+        if len(sentence) > ONE_LINE:
+            sentence = sentence[:ONE_LINE].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+        return sentence
+    return None

@@ -1,10 +1,16 @@
-"""JSON errors everywhere: every failure becomes ``{"error": ..., ...}`` with the right status."""
+"""JSON errors everywhere: every failure becomes ``{"error": ..., ...}`` with the right status.
+
+A browser that asked for a page it cannot have (400, 404: a mistyped address, a form sent
+empty) gets the same error as a page (templates/error.html), with the same suggestions as links;
+programs, which prefer JSON or take anything, get the JSON as before.
+"""
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import parse_qsl
 
-from flask import Flask, jsonify, request
+from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from service.store.errors import EndpointFailed, EndpointUnavailable
@@ -13,6 +19,13 @@ log = logging.getLogger(__name__)
 
 #: seconds a client is told to wait after a 503
 RETRY_AFTER_SECONDS = 5
+#: the statuses a browser is shown as a page: those a person can act on by changing the address
+HTML_ERROR_STATUSES = frozenset({400, 404})
+
+
+def prefers_html() -> bool:
+    """Tell whether the client prefers a web page to JSON (a browser does; ``*/*`` and programs do not)."""
+    return request.accept_mimetypes.best_match(("application/json", "text/html")) == "text/html"
 
 
 class ApiError(Exception):
@@ -30,7 +43,44 @@ class ApiError(Exception):
         return response
 
 
+def _api_error(error: ApiError):
+    if error.status in HTML_ERROR_STATUSES and prefers_html():
+        return _error_page(error.status, error.message, error.details) or error.to_response()
+    return error.to_response()
+
+
+def _error_page(status: int, message: str, details: dict):
+    """Render an error for a browser: what went wrong, and the suggestions as links to their pages.
+
+    Returns None when the page cannot be drawn, and the caller answers with the JSON error.
+    """
+    base = current_app.extensions["lbp_kg.settings"].base_iri
+    choices = []
+    for choice in details.get("suggestions") or details.get("candidates") or []:
+        if not isinstance(choice, dict):
+            continue
+        iri = choice.get("iri") or choice.get("id") or ""
+        choices.append({"label": choice.get("label") or iri, "kind": choice.get("typeLabel"),
+                        "href": f"{request.script_root}/id/{iri[len(base):]}" if iri.startswith(base) else iri})
+    # what the address seems to name, to search for instead ("/id/psoas-minr": "psoas minr")
+    guess = re.sub(r"[-_]+", " ", request.path.rstrip("/").rsplit("/", 1)[-1]).strip() if status == 404 else ""
+    try:
+        page = render_template("error.html", status=status, message=message, choices=choices, guess=guess,
+                               title="Page not found" if status == 404 else "That request could not be answered")
+    except Exception:  # the page needs the knowledge base (footer, links): the JSON error never does
+        log.exception("the error page could not be drawn; answering with the JSON error")
+        return None
+    response = current_app.make_response(page)
+    response.status_code = status
+    response.vary.add("Accept")
+    return response
+
+
 def _http_error(error: HTTPException):
+    page = _error_page(error.code, error.description or error.name, {}) \
+        if error.code in HTML_ERROR_STATUSES and prefers_html() else None
+    if page is not None:
+        return page
     response = jsonify({"error": error.description or error.name, "status": error.code})
     response.status_code = error.code or 500
     if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
@@ -77,7 +127,7 @@ def _engine_error(status: int, retry_after: int | None = None):
 def init_app(app: Flask) -> None:
     """Register the JSON error handlers, and refuse query strings that are not UTF-8."""
     app.before_request(refuse_undecodable_query_string)
-    app.register_error_handler(ApiError, lambda e: e.to_response())
+    app.register_error_handler(ApiError, _api_error)
     # the pages query the store themselves: a remote engine's failure there is the engine's, as
     # it is on /sparql (503 down or slow, 502 failed), not an internal error of the service
     app.register_error_handler(EndpointUnavailable, _engine_error(503, RETRY_AFTER_SECONDS))

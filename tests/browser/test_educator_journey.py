@@ -112,7 +112,7 @@ def test_compensators_question_for_gluteus_medius_shows_quadratus_lumborum(page,
     answer.first.wait_for()
     assert answer.first.get_attribute("href") == "/id/quadratus-lumborum"
     csv = page.locator("#q-compensators a.download[data-format=csv]").get_attribute("href")
-    assert csv == "/queries/compensators?muscle=gluteus+medius&format=csv"
+    assert csv == "/queries/compensators?muscle=gluteus+medius&format=csv&download=1"  # saved as a file
     page.locator("#q-compensators details summary").click()
     assert "SELECT" in page.locator("#q-compensators details pre").inner_text()
     results.scroll_into_view_if_needed()

@@ -17,7 +17,8 @@
 
   function updateDownloads(form) {
     form.querySelectorAll("a.download").forEach(function (a) {
-      a.href = form.getAttribute("action") + "?" + queryString(form, { format: a.getAttribute("data-format") });
+      // download=1: the answer comes as a file to save (Content-Disposition), not shown in the tab
+      a.href = form.getAttribute("action") + "?" + queryString(form, { format: a.getAttribute("data-format"), download: "1" });
     });
   }
 
@@ -130,13 +131,36 @@
       .then(function () { target.removeAttribute("aria-busy"); });
   }
 
+  /* Close the form's suggestion lists, so that none covers the answer or the Ask button. */
+  function closeSuggestions(form) {
+    form.querySelectorAll("input[data-autocomplete]").forEach(function (input) {
+      input.dispatchEvent(new CustomEvent("lbpkg:close-suggestions"));
+    });
+  }
+
   document.querySelectorAll("form.question-form").forEach(function (form) {
     updateDownloads(form);
     form.addEventListener("input", function () { updateDownloads(form); });
     form.addEventListener("change", function () { updateDownloads(form); });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
+      closeSuggestions(form);
       ask(form);
     });
   });
+
+  /* /questions?ask=<name>&<param>=<value>#q-<name> (the search page's "ask this question" links):
+     fill that question's form from the address and ask it. */
+  var wanted = new URLSearchParams(window.location.search);
+  var asked = wanted.get("ask");
+  var form = asked && document.querySelector("form.question-form[data-query=\"" + CSS.escape(asked) + "\"]");
+  if (form) {
+    form.querySelectorAll("input[name]").forEach(function (input) {
+      if (wanted.has(input.name)) input.value = wanted.get(input.name);
+    });
+    updateDownloads(form);
+    if (form.checkValidity()) ask(form);
+    var section = form.closest("section");
+    if (section) section.scrollIntoView();
+  }
 })();

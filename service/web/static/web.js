@@ -161,12 +161,23 @@
       } else if (event.key === "Enter" && !list.hidden && active >= 0) {
         event.preventDefault();
         choose(active);
+      } else if (event.key === "Enter") {
+        // the form is being sent: no list may open now, over the button or the answer
+        cancel();
       } else if (event.key === "Escape" && !list.hidden) {
         event.preventDefault();
         close();
       }
     });
     input.addEventListener("blur", function () { setTimeout(close, 100); });
+    input.addEventListener("lbpkg:close-suggestions", cancel);
+
+    /* Close the list and drop any suggestions still on their way. */
+    function cancel() {
+      clearTimeout(timer);
+      if (pending) { pending.abort(); pending = null; }
+      close();
+    }
   }
 
   document.querySelectorAll("input[data-autocomplete]").forEach(attach);

@@ -17,8 +17,9 @@ from service.web.query_response import respond_to_query
 from service.store import ASSERTED_GRAPH
 
 CATALOG_KEY = "lbp_kg.catalog"
-#: query-string names that are not query parameters (read by content negotiation)
-RESERVED_ARGS = frozenset({"format"})
+#: query-string names that are not query parameters (read by content negotiation, and the
+#: download flag of service.web.downloads)
+RESERVED_ARGS = frozenset({"format", "download"})
 
 bp = Blueprint("named_queries", __name__)
 

@@ -10,15 +10,16 @@ import json
 from pathlib import Path
 
 import pyoxigraph as ox
-from flask import Blueprint, Flask, current_app, jsonify, render_template, request, send_file, url_for
+from flask import (Blueprint, Flask, current_app, jsonify, render_template, request, send_file,
+                   send_from_directory, url_for)
 
 from service.kg import labels
 from service.web import graph_view
 from service.web.views import named_queries
 from service.store.bindings import bind_with_values
-from service.kg.catalog import Catalog, NamedQuery, Parameter
+from service.kg.catalog import HEADER_LINE, Catalog, NamedQuery, Parameter
 from service.web.errors import ApiError
-from service.paths import NODE_MODULES_DIR
+from service.paths import NODE_MODULES_DIR, QUERIES_DIR
 
 bp = Blueprint("web", __name__)
 
@@ -29,6 +30,10 @@ GRAPH_ASSETS = ("cytoscape.min.js", "cytoscape-dagre.min.js")
 EDITOR_ASSETS = ("yasgui.min.js", "yasgui.min.css")
 INSTALL_COMMAND = "npm ci"
 DEFAULT_NODE_MODULES = NODE_MODULES_DIR
+
+#: The SPARQL editor's first tabs, lessons for someone learning SPARQL (queries/examples/README.md).
+EXAMPLES_DIR = QUERIES_DIR / "examples"
+EXAMPLES_KEY = "lbp_kg.editor_lessons"
 
 #: The worked example on the home page and in the graph page's hints.
 EXAMPLE_EXPLAIN = {"from": "prolonged sitting", "to": "low back pain"}
@@ -133,6 +138,12 @@ def questions():
     return render_template("questions.html", active_page="questions", queries=_catalogue(), example_for=example_for)
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Serve the site icon where browsers look for it unasked (the pages name static/favicon.svg)."""
+    return send_from_directory(current_app.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400)
+
+
 @bp.get("/assets/<path:name>")
 def asset(name: str):
     """Serve one whitelisted browser library file from node_modules/."""
@@ -148,11 +159,15 @@ def asset(name: str):
 def editor_example(query: NamedQuery, index: labels.LabelIndex) -> dict:
     """Return a catalogue query as an editor tab, its parameters bound to example values.
 
+    The tab opens with the question in words and what each VALUES block binds; the notes the
+    file carries for its maintainers (how it is written to be fast on each engine) are left out,
+    as they would only puzzle someone reading the query to learn from it.
+
     The values are bound as the rdflib and remote backends bind them: a VALUES block opening the
     WHERE clause and every subquery that projects the parameter. A trailing VALUES clause would
     not do: the named queries start from their parameter in a subquery, which it never reaches.
     """
-    terms, notes = {}, []
+    terms, notes = {}, [f"# {query.title}\n# {query.description}\n"]
     for param in query.parameters:
         example = example_for(query, param)
         try:
@@ -161,14 +176,32 @@ def editor_example(query: NamedQuery, index: labels.LabelIndex) -> dict:
             entity = None
         if entity is not None:
             terms[param.name] = ox.NamedNode(entity.iri)
-            notes.append(f"# ?{param.name} is bound to an example, {entity.label}, in every VALUES block below:\n"
-                         "# change them all to ask about another.\n")
-    text = query.text.rstrip() + "\n"
-    return {"name": query.title, "query": "".join(notes) + bind_with_values(text, terms)}
+            notes.append(f"# ?{param.name} is {entity.label} in every VALUES block below:\n"
+                         f"# change them all to ask about another {param.name.replace('_', ' ')}.\n")
+    body = "".join(line for line in query.text.splitlines(keepends=True) if not line.lstrip().startswith("#"))
+    return {"name": query.title, "query": "".join(notes) + bind_with_values(body.strip() + "\n", terms)}
+
+
+def teaching_examples() -> list[dict]:
+    """Return the editor's first tabs: queries/examples/, written for someone learning SPARQL."""
+    lessons = current_app.extensions.get(EXAMPLES_KEY)
+    if lessons is None:
+        lessons = current_app.extensions[EXAMPLES_KEY] = [
+            {"name": lesson.title, "query": f"# {lesson.title}\n# {lesson.description}\n" + _without_header(lesson.text)}
+            for lesson in Catalog.load(EXAMPLES_DIR)]
+    return lessons
+
+
+def _without_header(text: str) -> str:
+    """Return a query file's text after its ``# key: value`` header (the catalogue reads it)."""
+    lines = text.splitlines(keepends=True)
+    while lines and HEADER_LINE.match(lines[0]):
+        lines.pop(0)
+    return "".join(lines)
 
 
 def render_sparql_editor() -> str:
-    """Render the YASGUI SPARQL editor page, with the catalogue's queries as example tabs.
+    """Render the YASGUI SPARQL editor page: the lessons, then the catalogue's queries, as example tabs.
 
     sparql.py calls this from its bare-GET branch when the client prefers text/html.
     """
@@ -177,7 +210,7 @@ def render_sparql_editor() -> str:
         "sparql_editor.html",
         active_page="sparql",
         endpoint=f"{request.script_root}/sparql",
-        examples=[editor_example(query, index) for query in _catalogue()],
+        examples=teaching_examples() + [editor_example(query, index) for query in _catalogue()],
         missing=missing_assets(EDITOR_ASSETS),
         install_command=INSTALL_COMMAND,
     )

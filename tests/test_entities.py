@@ -56,10 +56,12 @@ def test_gluteus_medius_page_shows_its_label_definition_and_synonyms(client, kb)
 
 def test_gluteus_medius_page_links_its_insertion_on_the_greater_trochanter(client):
     relations = section(html_of(client, "gluteus-medius"), "outgoing-heading")
-    insertion = re.search(r'has muscle insertion</a></dt>\s*<dd>(.*?)</dd>', relations, re.S)
-    assert insertion, "the page lists the has-muscle-insertion relation by its label"
+    insertion = re.search(r'title="has muscle insertion \(RO:0002373\)">Insertion</a></dt>\s*<dd>(.*?)</dd>',
+                          relations, re.S)
+    assert insertion, "the page heads the has-muscle-insertion relation in plain words"
     assert '<a href="/id/greater-trochanter"' in insertion.group(1)
     assert ">greater trochanter</a>" in insertion.group(1)
+    assert "inserts on" in insertion.group(1)
 
 
 def test_gluteus_medius_page_links_its_uberon_and_fma_matches(client):
@@ -78,7 +80,7 @@ def test_gluteus_medius_page_names_the_source_of_the_clinical_claim_about_it(cli
 def test_a_causal_link_shows_its_axiom_source_section_and_evidence_note(client, kb):
     html = html_of(client, "gluteus-medius-inhibition")
     incoming = section(html, "incoming-heading")
-    inhibits = re.search(r'>induces</a></dt>\s*<dd>(.*?)</dd>', incoming, re.S).group(1)
+    inhibits = re.search(r'>Inhibited by</a></dt>\s*<dd>(.*?)</dd>', incoming, re.S).group(1)
     axiom = next(a for a in kb.graph.subjects(OWL.annotatedTarget, URIRef(LBP + "gluteus-medius-inhibition"))
                  if (a, OWL.annotatedProperty, URIRef(LBP + "inhibits")) in kb.graph)
     note = str(kb.graph.value(axiom, URIRef(LBP + "evidenceNote")))
@@ -91,15 +93,15 @@ def test_a_causal_link_shows_its_axiom_source_section_and_evidence_note(client, 
 def test_incoming_relations_have_their_own_section_with_the_relation_label(client):
     html = html_of(client, "greater-trochanter")
     incoming = section(html, "incoming-heading")
-    assert "has muscle insertion</a></dt>" in incoming
+    assert ">Muscles inserting here</a></dt>" in incoming
     assert '<a href="/id/gluteus-medius"' in incoming
-    assert "has muscle insertion" not in section(html, "outgoing-heading")
+    assert "inserts on" not in section(html, "outgoing-heading")
 
 
 def test_a_source_page_lists_the_claims_that_cite_it(client):
     cited = section(html_of(client, "source-lau-low-back-pain-glutes"), "cited-heading")
-    assert '<a href="/id/anterior-pelvic-tilt"' in cited
-    assert '<a href="/id/inhibits"' in cited
+    assert ('<a href="/id/anterior-pelvic-tilt">Anterior pelvic tilt</a> inhibits '
+            '<a href="/id/gluteus-medius-inhibition">gluteus medius</a>.') in cited
 
 
 def test_a_property_page_says_what_an_anonymous_domain_is(client):

@@ -96,6 +96,8 @@ class Phrase:
     href: str
     plural: bool = False
     citations: tuple = ()
+    #: the edge (subject, relation, object) the citations vouch for
+    claim: tuple[str, str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -184,10 +186,10 @@ def edge_sentence(lexicon: Lexicon, subject: str, relation: str, object_: str,
     words = wording(lexicon, relation)
     subj = term_phrase(lexicon, subject, href_for, role="subject", wording_=words)
     obj = term_phrase(lexicon, object_, href_for, role="object", wording_=words)
-    if cite == "subject":
-        subj = replace(subj, citations=citations)
-    else:
-        obj = replace(obj, citations=citations)
+    if citations and cite == "subject":
+        subj = replace(subj, citations=citations, claim=(subject, relation, object_))
+    elif citations:
+        obj = replace(obj, citations=citations, claim=(subject, relation, object_))
     return Sentence(subjects=(subj,), predicates=(Predicate(words.singular, words.plural, (obj,)),))
 
 

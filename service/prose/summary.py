@@ -90,7 +90,8 @@ def _treatment(kb, lexicon: Lexicon, iri: str, href_for) -> list[Sentence]:
     sentences = []
     for name in sorted(targets):
         row, references = targets[name]["row"], tuple(targets[name]["references"])
-        point = replace(term_phrase(lexicon, row["point"].value, href_for, role="object"), citations=references)
+        point = replace(term_phrase(lexicon, row["point"].value, href_for, role="object"), citations=references,
+                        claim=(name, LBP + "atMotorPoint", row["point"].value))
         treatment = term_phrase(lexicon, row["treatment"].value, href_for, role="object")
         tail = ""
         if row["condition"] is not None:

@@ -261,3 +261,58 @@ def test_the_ontology_json_ld_states_its_version_in_its_first_node(client, kb):
 def test_the_ontology_is_serialised_once_per_graph_version_and_format(kb, client):
     client.get("/ontology?format=nt")
     assert kb.ontology_bytes("application/n-triples") is kb.ontology_bytes("application/n-triples")
+
+
+# --- plain words -------------------------------------------------------------------------
+
+JARGON = ("named individual", "exact synonym", "editorial note", "has segmental innervation",
+          "reference files", "Read each entry as")
+
+
+def visible_text(html: str) -> str:
+    """The words a reader sees: tags and their attributes removed."""
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+@pytest.mark.parametrize("name", ["gluteus-medius", "lower-crossed-syndrome", "anterior-pelvic-tilt",
+                                  "trigger-point", "source-lau-low-back-pain-glutes", "gluteus-medius-motor-point"])
+def test_pages_speak_plain_words_not_the_vocabulary_s(client, name):
+    text = visible_text(html_of(client, name))
+    for jargon in JARGON:
+        assert jargon not in text, f"{jargon!r} on /id/{name}"
+
+
+def test_curators_notes_are_folded_away_and_worded_for_readers(client, kb):
+    html = html_of(client, "lower-crossed-syndrome")
+    notes = re.search(r'<details class="curators-notes">(.*?)</details>', html, re.S)
+    assert notes, "the curators' notes are not in a <details>"
+    note = str(kb.graph.value(URIRef(LBP + "lower-crossed-syndrome"), URIRef("http://www.w3.org/2004/02/skos/core#editorialNote")))
+    assert "reference files" in note  # the ontology's wording, for curators ...
+    assert "references the curators used" in notes.group(1)  # ... and the reader's
+
+
+def test_nerve_roots_and_mappings_are_headed_in_plain_words(client):
+    html = html_of(client, "gluteus-medius")
+    assert ">Nerve roots</a></dt>" in section(html, "outgoing-heading")
+    assert "The same as" in section(html, "matches-heading")
+    assert "Foundational Model of Anatomy" in section(html, "matches-heading")
+
+
+def test_a_claim_shows_its_source_by_title_author_and_year(client, kb):
+    dcterms = "http://purl.org/dc/terms/"
+    html = html_of(client, "anterior-pelvic-tilt")
+    for source in (LAU, LBP + "source-laird-2014-lordosis-review"):
+        title = str(kb.graph.value(URIRef(source), URIRef(dcterms + "title")))
+        creator = str(kb.graph.value(URIRef(source), URIRef(dcterms + "creator")))
+        shown = f'<a href="/id/{source[len(LBP):]}"><cite>{title}</cite></a>, {creator}'
+        assert shown in html, shown
+    issued = str(kb.graph.value(URIRef(LBP + "source-laird-2014-lordosis-review"), URIRef(dcterms + "issued")))
+    doi = str(kb.graph.value(URIRef(LBP + "source-laird-2014-lordosis-review"), URIRef(dcterms + "identifier")))
+    assert f", {issued[:4]} (<a class=\"external\" href=\"{doi}\">" in html
+
+
+def test_a_muscle_s_motor_point_target_cites_its_source_by_title(client, kb):
+    html = html_of(client, "gluteus-medius")
+    points = section(html, "motor-points-heading")
+    title = str(kb.graph.value(URIRef(LAU), URIRef("http://purl.org/dc/terms/title")))
+    assert f"<cite>{title}</cite>" in points

@@ -18,6 +18,7 @@ from service.store.bindings import bind_with_values
 from service.kg.catalog import Catalog, NamedQuery, Parameter
 from service.web.errors import ApiError
 from service.paths import PROJECT_ROOT
+from service.prose.lexicon import lexicon_for
 from service.prose.path import ExplainedPath, explain_path
 
 bp = Blueprint("web", __name__)
@@ -236,6 +237,9 @@ def entity_extras(iri: str) -> dict:
                 "source": _value(row["sourceLabel"]),
                 "source_href": (_entity_href(graph_view.local_name(row["source"].value))
                                 if row["source"] is not None else None),
+                # shown by title, author and year (service/prose/lexicon.py)
+                "citation": (lexicon_for(_kb()).citation(row["source"].value)
+                             if row["source"] is not None else None),
             })
     return {"graph_href": url_for("web.graph_page", focus=f"lbp:{name}"), "motor_points": list(points.values())}
 

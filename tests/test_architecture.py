@@ -14,7 +14,7 @@ from service.paths import PROJECT_ROOT
 
 PACKAGE = PROJECT_ROOT / "service"
 #: the layers, bottom first; paths and config are the foundation every layer may use
-LAYERS = ("store", "engine", "kg", "curation", "web", "cli")
+LAYERS = ("store", "engine", "kg", "prose", "curation", "web", "cli")
 FOUNDATION = ("paths", "config")
 
 

@@ -56,10 +56,12 @@ def test_gluteus_medius_page_shows_its_label_definition_and_synonyms(client, kb)
 
 def test_gluteus_medius_page_links_its_insertion_on_the_greater_trochanter(client):
     relations = section(html_of(client, "gluteus-medius"), "outgoing-heading")
-    insertion = re.search(r'has muscle insertion</a></dt>\s*<dd>(.*?)</dd>', relations, re.S)
-    assert insertion, "the page lists the has-muscle-insertion relation by its label"
+    insertion = re.search(r'title="has muscle insertion \(RO:0002373\)">Insertion</a></dt>\s*<dd>(.*?)</dd>',
+                          relations, re.S)
+    assert insertion, "the page heads the has-muscle-insertion relation in plain words"
     assert '<a href="/id/greater-trochanter"' in insertion.group(1)
     assert ">greater trochanter</a>" in insertion.group(1)
+    assert "inserts on" in insertion.group(1)
 
 
 def test_gluteus_medius_page_links_its_uberon_and_fma_matches(client):
@@ -78,7 +80,7 @@ def test_gluteus_medius_page_names_the_source_of_the_clinical_claim_about_it(cli
 def test_a_causal_link_shows_its_axiom_source_section_and_evidence_note(client, kb):
     html = html_of(client, "gluteus-medius-inhibition")
     incoming = section(html, "incoming-heading")
-    inhibits = re.search(r'>induces</a></dt>\s*<dd>(.*?)</dd>', incoming, re.S).group(1)
+    inhibits = re.search(r'>Inhibited by</a></dt>\s*<dd>(.*?)</dd>', incoming, re.S).group(1)
     axiom = next(a for a in kb.graph.subjects(OWL.annotatedTarget, URIRef(LBP + "gluteus-medius-inhibition"))
                  if (a, OWL.annotatedProperty, URIRef(LBP + "inhibits")) in kb.graph)
     note = str(kb.graph.value(axiom, URIRef(LBP + "evidenceNote")))
@@ -91,15 +93,15 @@ def test_a_causal_link_shows_its_axiom_source_section_and_evidence_note(client, 
 def test_incoming_relations_have_their_own_section_with_the_relation_label(client):
     html = html_of(client, "greater-trochanter")
     incoming = section(html, "incoming-heading")
-    assert "has muscle insertion</a></dt>" in incoming
+    assert ">Muscles inserting here</a></dt>" in incoming
     assert '<a href="/id/gluteus-medius"' in incoming
-    assert "has muscle insertion" not in section(html, "outgoing-heading")
+    assert "inserts on" not in section(html, "outgoing-heading")
 
 
 def test_a_source_page_lists_the_claims_that_cite_it(client):
     cited = section(html_of(client, "source-lau-low-back-pain-glutes"), "cited-heading")
-    assert '<a href="/id/anterior-pelvic-tilt"' in cited
-    assert '<a href="/id/inhibits"' in cited
+    assert ('<a href="/id/anterior-pelvic-tilt">Anterior pelvic tilt</a> inhibits '
+            '<a href="/id/gluteus-medius-inhibition">gluteus medius</a>.') in cited
 
 
 def test_a_property_page_says_what_an_anonymous_domain_is(client):
@@ -259,3 +261,58 @@ def test_the_ontology_json_ld_states_its_version_in_its_first_node(client, kb):
 def test_the_ontology_is_serialised_once_per_graph_version_and_format(kb, client):
     client.get("/ontology?format=nt")
     assert kb.ontology_bytes("application/n-triples") is kb.ontology_bytes("application/n-triples")
+
+
+# --- plain words -------------------------------------------------------------------------
+
+JARGON = ("named individual", "exact synonym", "editorial note", "has segmental innervation",
+          "reference files", "Read each entry as")
+
+
+def visible_text(html: str) -> str:
+    """The words a reader sees: tags and their attributes removed."""
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+@pytest.mark.parametrize("name", ["gluteus-medius", "lower-crossed-syndrome", "anterior-pelvic-tilt",
+                                  "trigger-point", "source-lau-low-back-pain-glutes", "gluteus-medius-motor-point"])
+def test_pages_speak_plain_words_not_the_vocabulary_s(client, name):
+    text = visible_text(html_of(client, name))
+    for jargon in JARGON:
+        assert jargon not in text, f"{jargon!r} on /id/{name}"
+
+
+def test_curators_notes_are_folded_away_and_worded_for_readers(client, kb):
+    html = html_of(client, "lower-crossed-syndrome")
+    notes = re.search(r'<details class="curators-notes">(.*?)</details>', html, re.S)
+    assert notes, "the curators' notes are not in a <details>"
+    note = str(kb.graph.value(URIRef(LBP + "lower-crossed-syndrome"), URIRef("http://www.w3.org/2004/02/skos/core#editorialNote")))
+    assert "reference files" in note  # the ontology's wording, for curators ...
+    assert "references the curators used" in notes.group(1)  # ... and the reader's
+
+
+def test_nerve_roots_and_mappings_are_headed_in_plain_words(client):
+    html = html_of(client, "gluteus-medius")
+    assert ">Nerve roots</a></dt>" in section(html, "outgoing-heading")
+    assert "The same as" in section(html, "matches-heading")
+    assert "Foundational Model of Anatomy" in section(html, "matches-heading")
+
+
+def test_a_claim_shows_its_source_by_title_author_and_year(client, kb):
+    dcterms = "http://purl.org/dc/terms/"
+    html = html_of(client, "anterior-pelvic-tilt")
+    for source in (LAU, LBP + "source-laird-2014-lordosis-review"):
+        title = str(kb.graph.value(URIRef(source), URIRef(dcterms + "title")))
+        creator = str(kb.graph.value(URIRef(source), URIRef(dcterms + "creator")))
+        shown = f'<a href="/id/{source[len(LBP):]}"><cite>{title}</cite></a>, {creator}'
+        assert shown in html, shown
+    issued = str(kb.graph.value(URIRef(LBP + "source-laird-2014-lordosis-review"), URIRef(dcterms + "issued")))
+    doi = str(kb.graph.value(URIRef(LBP + "source-laird-2014-lordosis-review"), URIRef(dcterms + "identifier")))
+    assert f", {issued[:4]} (<a class=\"external\" href=\"{doi}\">" in html
+
+
+def test_a_muscle_s_motor_point_target_cites_its_source_by_title(client, kb):
+    html = html_of(client, "gluteus-medius")
+    points = section(html, "motor-points-heading")
+    title = str(kb.graph.value(URIRef(LAU), URIRef("http://purl.org/dc/terms/title")))
+    assert f"<cite>{title}</cite>" in points

@@ -7,7 +7,7 @@ HTML template shows.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import pyoxigraph as ox
@@ -36,24 +36,69 @@ WEIGHED_BY = URIRef(LBP + "weighedBy")
 STANCE = URIRef(LBP + "stance")
 CERTAINTY = URIRef(LBP + "certainty")
 
-#: Synonym properties, in the order the page lists them, with the word the page uses.
+#: Synonym properties, in the order the page lists them, with the words the page puts after a
+#: name that is not simply another name for the same thing (an exact synonym gets none).
 SYNONYM_KINDS = {
-    URIRef(OBO_IN_OWL + "hasExactSynonym"): "exact",
-    URIRef(OBO_IN_OWL + "hasRelatedSynonym"): "related",
-    URIRef(OBO_IN_OWL + "hasNarrowSynonym"): "narrower",
-    URIRef(OBO_IN_OWL + "hasBroadSynonym"): "broader",
+    URIRef(OBO_IN_OWL + "hasExactSynonym"): "",
+    URIRef(OBO_IN_OWL + "hasRelatedSynonym"): "a related term",
+    URIRef(OBO_IN_OWL + "hasNarrowSynonym"): "a narrower term",
+    URIRef(OBO_IN_OWL + "hasBroadSynonym"): "a broader term",
 }
 
-#: Mapping properties to other ontologies (Uberon, FMA, HP ...), with the word the page uses.
+#: Mapping properties to other ontologies (Uberon, FMA, HP ...), as a reader would say them.
 MATCH_KINDS = {
-    SKOS.exactMatch: "exact match",
-    SKOS.closeMatch: "close match",
-    SKOS.relatedMatch: "related match",
-    SKOS.broadMatch: "broader match",
-    SKOS.narrowMatch: "narrower match",
+    SKOS.exactMatch: "the same as",
+    SKOS.closeMatch: "close to",
+    SKOS.relatedMatch: "related to",
+    SKOS.broadMatch: "a kind of",
+    SKOS.narrowMatch: "includes",
 }
 
-_SHOWN_APART = {RDF.type, RDFS.label, DEFINITION, *SYNONYM_KINDS, *MATCH_KINDS}
+#: The ontologies the mappings point into, by CURIE prefix, named as their maintainers name them.
+ONTOLOGY_NAMES = {
+    "UBERON": "Uberon, the cross-species anatomy ontology",
+    "FMA": "the Foundational Model of Anatomy",
+    "HP": "the Human Phenotype Ontology",
+    "MONDO": "the Mondo Disease Ontology",
+    "ECO": "the Evidence and Conclusion Ontology",
+    "RO": "the Relation Ontology",
+    "BFO": "the Basic Formal Ontology",
+}
+
+#: The curators' notes to each other, which the page folds away.
+CURATORS_NOTES = (SKOS.editorialNote,)
+#: How the curators' notes speak of their working files, and the words a reader needs instead.
+READER_REWORDINGS = (
+    ("the project's reference files", "the references the curators used"),
+    ("The reference files", "The references the curators used"),
+    ("the reference files", "the references the curators used"),
+)
+
+#: People-facing names for the annotations a page lists (the ontology's own labels are for curators).
+ANNOTATION_WORDS = {
+    URIRef(LBP + "spinalLevelNote"): "Nerve roots, as the sources give them",
+    URIRef(LBP + "locationDescription"): "Where to find it",
+    URIRef(LBP + "referralNote"): "Why it calls for referral",
+    URIRef(LBP + "indicationNote"): "When it is used",
+    URIRef(LBP + "treatmentPriority"): "Treatment priority",
+    URIRef(LBP + "hedge"): "How firmly the source says it",
+    URIRef(LBP + "certainty"): "Certainty",
+    URIRef(LBP + "sourceSection"): "Section of the source",
+    URIRef(LBP + "evidenceNote"): "What the source says",
+    URIRef("http://purl.org/dc/terms/bibliographicCitation"): "Citation",
+    URIRef("http://purl.org/dc/terms/creator"): "Author",
+    URIRef("http://purl.org/dc/terms/issued"): "Published",
+    URIRef("http://purl.org/dc/terms/title"): "Title",
+    URIRef("http://purl.org/dc/terms/publisher"): "Publisher",
+    URIRef("http://purl.org/dc/terms/type"): "Kind of publication",
+    URIRef("http://purl.org/dc/terms/identifier"): "Identifier",
+    URIRef("http://purl.org/dc/terms/description"): "Description",
+    OWL.versionInfo: "Version",
+    RDFS.comment: "Comment",
+    SKOS.note: "Note",
+}
+
+_SHOWN_APART = {RDF.type, RDFS.label, DEFINITION, *SYNONYM_KINDS, *MATCH_KINDS, *CURATORS_NOTES}
 
 #: Readable names for the RDF, RDFS and OWL terms a description uses (the ontology labels its own).
 STANDARD_LABELS = {
@@ -196,6 +241,8 @@ class EntityPage:
     synonyms: list[tuple[str, str]]
     matches: list[tuple[str, TermLink]]
     annotations: list[tuple[TermLink, str]]
+    #: the curators' editorial notes, worded for readers (the page folds them away)
+    curators_notes: list[str]
     outgoing: list[RelationGroup]
     incoming: list[RelationGroup]
     cited_claims: list[CitedClaim]
@@ -299,6 +346,18 @@ def _group(edges_by_relation: dict[str, list[Edge]], linker: TermLinker) -> list
     return sorted(groups, key=lambda g: g.relation.label.lower())
 
 
+def for_readers(note: str) -> str:
+    """Return a curators' note with its words for their own working files replaced by a reader's."""
+    for curators, readers in READER_REWORDINGS:
+        note = note.replace(curators, readers)
+    return note
+
+
+def ontology_name(curie: str) -> str | None:
+    """Return the name of the ontology a CURIE (``UBERON:0001371``) belongs to, when it is a known one."""
+    return ONTOLOGY_NAMES.get(curie.split(":", 1)[0]) if ":" in curie else None
+
+
 def entity_page(graph: Graph, iri: str, base_iri: str, id_path: str = "/id/") -> EntityPage:
     """Arrange an entity's description (from ``describe_entity``) for the HTML page."""
     linker = TermLinker(graph, base_iri, id_path)
@@ -309,7 +368,9 @@ def entity_page(graph: Graph, iri: str, base_iri: str, id_path: str = "/id/") ->
         if predicate in _SHOWN_APART:
             continue
         if isinstance(obj, Literal):
-            annotations.append((linker.link(str(predicate)), str(obj)))
+            link = linker.link(str(predicate))
+            words = ANNOTATION_WORDS.get(predicate)
+            annotations.append((replace(link, label=words) if words else link, str(obj)))
         elif isinstance(obj, URIRef):
             outgoing.setdefault(str(predicate), []).append(Edge(
                 term=linker.link(str(obj)), claims=_claims(graph, linker, entity, predicate, obj)))
@@ -336,13 +397,17 @@ def entity_page(graph: Graph, iri: str, base_iri: str, id_path: str = "/id/") ->
     return EntityPage(
         term=linker.link(iri),
         definition=_text(graph, entity, DEFINITION),
-        types=sorted((linker.link(str(t)) for t in graph.objects(entity, RDF.type) if isinstance(t, URIRef)),
+        # owl:NamedIndividual says how the term is modelled, not what it is: readers are not shown it
+        types=sorted((linker.link(str(t)) for t in graph.objects(entity, RDF.type)
+                      if isinstance(t, URIRef) and t != OWL.NamedIndividual),
                      key=lambda t: (not t.is_local, t.label.lower())),
         synonyms=[(kind, str(s)) for prop, kind in SYNONYM_KINDS.items()
                   for s in sorted(graph.objects(entity, prop))],
         matches=[(kind, linker.link(str(m))) for prop, kind in MATCH_KINDS.items()
                  for m in sorted(graph.objects(entity, prop)) if isinstance(m, URIRef)],
         annotations=sorted(annotations, key=lambda pair: (pair[0].label.lower(), pair[1])),
+        curators_notes=sorted(for_readers(str(note)) for prop in CURATORS_NOTES
+                              for note in graph.objects(entity, prop) if isinstance(note, Literal)),
         outgoing=_group(outgoing, linker),
         incoming=_group(incoming, linker),
         cited_claims=sorted(cited, key=lambda c: (c.section or "", c.subject.label.lower(),

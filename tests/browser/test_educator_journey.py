@@ -92,8 +92,8 @@ def test_graph_highlights_the_explained_path_from_sitting_to_low_back_pain(page,
     assert ["prolonged-sitting", "psoas-tightness"] in hops
     assert ["anterior-pelvic-tilt", "gluteus-medius-inhibition"] in hops
     assert any(target == "low-back-pain" for _, target in hops)
-    steps = page.locator("#graph-path-steps li")
-    assert steps.first.inner_text().startswith("prolonged sitting")
+    steps = page.locator("#graph-path-steps li.path-step")
+    assert steps.first.inner_text().startswith("Prolonged sitting causes psoas tightness.")
     assert page.locator("h1").inner_text() == "From prolonged sitting to low back pain"
     shoot(page, artifacts, "5-graph-path")
 

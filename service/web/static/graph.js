@@ -215,25 +215,6 @@
     return { edges: onPath, nodes: pathNodes };
   }
 
-  function listPath(data, path) {
-    var section = document.getElementById("graph-path");
-    var list = document.getElementById("graph-path-steps");
-    var byId = {};
-    data.nodes.forEach(function (n) { byId[n.data.id] = n.data; });
-    list.innerHTML = "";
-    path.steps.forEach(function (step) {
-      var from = byId[localName(step.source)], to = byId[localName(step.target)];
-      var item = document.createElement("li");
-      item.appendChild(link(from.label, from.href));
-      var relation = step.relation ? (path.labels[step.relation] || localName(step.relation)) : "leads to";
-      var edge = data.edges.filter(function (e) { return e.data.relationIri === step.relation; })[0];
-      item.appendChild(document.createTextNode(" " + (edge ? edge.data.label : relation) + " "));
-      item.appendChild(link(to.label, to.href));
-      list.appendChild(item);
-    });
-    section.hidden = false;
-  }
-
   /* ---- drawing ------------------------------------------------------------------------------ */
 
   function stylesheet(legend) {
@@ -357,10 +338,8 @@
   }).then(function (view) {
     fillLegend(view.data.legend);
     fillList(view.data, view.highlighted ? view.highlighted.edges : {});
-    if (view.path) {
-      listPath(view.data, view.path);
-      document.querySelector(".legend-path").hidden = false;
-    }
+    // the step-by-step list, with each step's sources, is written by the server (_path_steps.html)
+    if (view.path) document.querySelector(".legend-path").hidden = false;
     if (!view.quiet) {
       say(view.data.nodes.length + " terms and " + view.data.edges.length + " links" +
           (view.path ? "; the path's " + view.path.steps.length + " links are drawn in bold" : "") + ".");

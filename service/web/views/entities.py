@@ -13,11 +13,14 @@ from rdflib.namespace import DCTERMS
 
 from service.web import http_cache
 from service.web.views import search
-from service.kg.describe import describe_entity, entity_page
+from service.kg.describe import describe_entity, entity_page, ontology_name
 from service.web.errors import ApiError
 from service.web.negotiation import (FORMAT_ALIASES, GRAPH_TYPES, RDFLIB_FORMAT, NotAcceptable, answer_content_type,
                                      choose_media_type)
 from service.kg.jsonld import CONTEXT_IRI, context_bytes, serialize_graph
+from service.prose.lexicon import lexicon_for
+from service.prose.sentences import edge_sentence, wording
+from service.prose.summary import entity_summary
 
 bp = Blueprint("entities", __name__)
 
@@ -81,7 +84,8 @@ def entity(local_name: str):
     alternates = [(FORMAT_NAMES[m], m, f"{here}?format={FORMAT_LINKS[m]}") for m in GRAPH_TYPES]
     if media_type == "text/html":
         page = entity_page(graph, iri, base_iri, id_path=f"{request.script_root}/id/")
-        response = Response(render_template("entity.html", page=page, alternates=alternates),
+        response = Response(render_template("entity.html", page=page, alternates=alternates,
+                                            **entity_prose(iri, base_iri)),
                             content_type="text/html; charset=utf-8")
     else:
         response = _graph_response(serialize_graph(graph, media_type, first=iri, profiles=profiles), content_type)
@@ -90,6 +94,27 @@ def entity(local_name: str):
         links.append(CONTEXT_LINK)  # only here: a reader of application/ld+json must ignore it
     response.headers["Link"] = ", ".join(links)
     return http_cache.cacheable(response, etag)
+
+
+def href_for(base_iri: str):
+    """Return the function giving a term's link: its /id page here, or its own IRI elsewhere."""
+    id_path = f"{request.script_root}/id/"
+    return lambda iri: id_path + iri[len(base_iri):] if iri.startswith(base_iri) else iri
+
+
+def entity_prose(iri: str, base_iri: str) -> dict:
+    """Return what entity.html needs to write in sentences: the summary, and how to say an edge,
+    head a relation and cite a source (service/prose)."""
+    kb = _kb()
+    lexicon = lexicon_for(kb)
+    href = href_for(base_iri)
+    return {
+        "summary": entity_summary(kb, iri, href),
+        "say": lambda subject, relation, object_: edge_sentence(lexicon, subject, relation, object_, href),
+        "heading": lambda relation, direction: getattr(wording(lexicon, relation), direction),
+        "cite": lexicon.citation,
+        "ontology_name": ontology_name,
+    }
 
 
 @bp.get("/context.jsonld")

@@ -13,13 +13,15 @@ import pyoxigraph as ox
 from flask import (Blueprint, Flask, current_app, jsonify, render_template, request, send_file,
                    send_from_directory, url_for)
 
-from service.kg import labels
+from service.kg import ask, labels
 from service.web import graph_view
 from service.web.views import named_queries
 from service.store.bindings import bind_with_values
 from service.kg.catalog import HEADER_LINE, Catalog, NamedQuery, Parameter
 from service.web.errors import ApiError
 from service.paths import NODE_MODULES_DIR, QUERIES_DIR
+from service.prose.lexicon import lexicon_for
+from service.prose.path import ExplainedPath, explain_path
 
 bp = Blueprint("web", __name__)
 
@@ -86,13 +88,15 @@ def graph_page():
         focus_label = current_app.extensions["lbp_kg"].labels.resolve(focus).label if focus else ""
     except LookupError:
         focus_label = focus  # the page shows the error /graph.json gives for it
+    path_from, path_to = request.args.get("from", "").strip(), request.args.get("to", "").strip()
     return render_template(
         "graph.html",
         active_page="graph",
         focus=focus,
         focus_label=focus_label,
-        path_from=request.args.get("from", "").strip(),
-        path_to=request.args.get("to", "").strip(),
+        path_from=path_from,
+        path_to=path_to,
+        path=None if focus else path_steps(path_from, path_to),
         missing=missing_assets(GRAPH_ASSETS),
         install_command=INSTALL_COMMAND,
         example=EXAMPLE_EXPLAIN,
@@ -114,6 +118,25 @@ def graph_data():
                                     focus=focus.iri)
     return jsonify(focus={"iri": focus.iri, "id": name, "label": focus.label, "href": _entity_href(name)},
                    title=f"Around {focus.label}", **data)
+
+
+def path_steps(path_from: str, path_to: str) -> ExplainedPath | None:
+    """Return the explained path for the page's step-by-step list (templates/_path_steps.html).
+
+    None when no path is asked for or an end names no single term: the picture's script then
+    says why (it asks /queries/explain, whose JSON error carries the suggestions).
+    """
+    explain = next((q for q in _catalogue() if q.name == "explain"), None)
+    if not (path_from and path_to) or explain is None:
+        return None
+    try:
+        return explain_path(_kb(), explain, {"from": path_from, "to": path_to}, _term_href)
+    except (ask.UnresolvedArgument, ask.UnknownParameters, LookupError, ValueError):
+        return None
+
+
+def _term_href(iri: str) -> str:
+    return _entity_href(graph_view.local_name(iri)) if iri.startswith(graph_view.LBP) else iri
 
 
 def _resolve(index: labels.LabelIndex, text: str) -> labels.Entity:
@@ -243,6 +266,9 @@ def entity_extras(iri: str) -> dict:
                 "source": _value(row["sourceLabel"]),
                 "source_href": (_entity_href(graph_view.local_name(row["source"].value))
                                 if row["source"] is not None else None),
+                # shown by title, author and year (service/prose/lexicon.py)
+                "citation": (lexicon_for(_kb()).citation(row["source"].value)
+                             if row["source"] is not None else None),
             })
     return {"graph_href": url_for("web.graph_page", focus=f"lbp:{name}"), "motor_points": list(points.values())}
 

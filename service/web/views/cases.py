@@ -82,6 +82,7 @@ def case_page():
                            duration=duration, new=new, answer=answer, error=error,
                            examples=WORKED_EXAMPLES, findings=findings,
                            chains={d["state"]: chain_steps(d) for d in (answer or {}).get("drivers") or []},
+                           standing={item["about"]: item for item in (answer or {}).get("evidence") or []},
                            missing=missing_assets(GRAPH_ASSETS), install_command=INSTALL_COMMAND), status
 
 

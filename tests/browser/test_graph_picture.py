@@ -153,3 +153,26 @@ def test_edge_labels_show_on_hover_and_the_legend_names_every_kind_of_line(graph
     relations = set(page.evaluate("window.lbpKgGraph.edges().map(e => e.data('label'))"))
     legend = page.locator("#graph-legend-edges").inner_text()
     assert all(relation in legend for relation in relations)
+
+
+def test_on_a_touch_screen_a_swipe_scrolls_the_page_and_the_buttons_zoom(chromium, live_server):
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(f"{live_server}/graph")
+    page.wait_for_selector("#graph[data-ready='true']")
+    assert page.evaluate("[window.lbpKgGraph.userPanningEnabled(), window.lbpKgGraph.userZoomingEnabled()]") == [False, False]
+    zoom = page.evaluate("window.lbpKgGraph.zoom()")
+    page.get_by_role("button", name="Zoom in").tap()
+    assert page.evaluate("window.lbpKgGraph.zoom()") > zoom
+    context.close()
+
+
+def test_the_selected_terms_links_stay_in_view_and_close(graph_at):
+    page = graph_at(1024)
+    page.locator("#graph").focus()
+    page.keyboard.press("End")  # the last term, at the foot of a picture taller than the window
+    box = page.locator("#graph-selection")
+    assert box.is_visible() and box.bounding_box()["y"] + box.bounding_box()["height"] <= 800
+    box.get_by_role("button", name="Close").click()
+    assert box.is_hidden() and page.evaluate("window.lbpKgGraph.nodes(':selected').length") == 0

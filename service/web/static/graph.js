@@ -165,6 +165,13 @@
     var focusValue = iri.indexOf(LBP) === 0 ? "lbp:" + iri.slice(LBP.length) : iri;
     actions.appendChild(link("Centre the graph here", (container.getAttribute("data-graph-page") || window.location.pathname) +
                              "?focus=" + encodeURIComponent(focusValue)));
+    actions.appendChild(document.createTextNode(" · "));
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "selection-close";
+    close.textContent = "Close";
+    close.onclick = function () { select(window.lbpKgGraph, null); container.focus(); };
+    actions.appendChild(close);
     box.appendChild(actions);
   }
 
@@ -507,6 +514,8 @@
     if (fit) fit.onclick = function () { fitFrame(cy); };
   }
 
+  function touchScreen() { return Boolean(window.matchMedia && window.matchMedia("(pointer: coarse)").matches); }
+
   function draw(data, highlighted) {
     if (window.lbpKgGraph) window.lbpKgGraph.destroy();
     sizeNodes(data.nodes, data.legend);
@@ -518,7 +527,11 @@
       minZoom: 0.2,
       maxZoom: 3,
       boxSelectionEnabled: false,
-      autoungrabify: true
+      autoungrabify: true,
+      // On a touch screen the whole picture already fits, readable: a swipe over it should scroll
+      // the page, not pan the picture (the zoom buttons remain).
+      userPanningEnabled: !touchScreen(),
+      userZoomingEnabled: !touchScreen()
     });
     if (highlighted) {
       cy.elements().addClass("faded");

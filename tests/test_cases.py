@@ -209,7 +209,14 @@ def test_evidence_gives_other_sources_views_of_drivers_and_targets(client):
     by_about = {item["about"]: item for item in case["evidence"]}
     assert by_about["lbp:psoas-tightness"]["stances"].get("disputes", 0) >= 1
     quadratus = by_about["lbp:lower-crossed-syndrome-quadratus-lumborum-target"]
-    assert [s["statement"] for s in quadratus["statements"]] == ["lbp:evidence-no-quadratus-lumborum-motor-point-map"]
+    on_the_target = [s["statement"] for s in quadratus["statements"]
+                     if s["claim"]["subject"] == "lbp:lower-crossed-syndrome-quadratus-lumborum-target"]
+    assert on_the_target == ["lbp:evidence-no-quadratus-lumborum-motor-point-map"]
+    # a target also carries the standing of its treatment claim (motor point acupuncture treats its state)
+    treats = {s["statement"] for s in quadratus["statements"] if s["claim"]["relation"] == "lbp:treats"}
+    assert {"lbp:evidence-nice-ng59-no-acupuncture", "lbp:evidence-acp-2017-acupuncture"} <= treats
+    assert all(s["claim"]["object"] == "lbp:quadratus-lumborum-overload" for s in quadratus["statements"]
+               if s["claim"]["relation"] == "lbp:treats")
     for item in case["evidence"]:
         assert item["statements"] or item["note"]
 

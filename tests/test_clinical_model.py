@@ -157,7 +157,7 @@ def test_every_axiom_annotates_a_triple_that_is_asserted(model):
 
 def test_treatment_targets_protocols_and_prognoses_cite_their_source_on_the_node(model):
     nodes = [node for cls in SELF_SOURCED_CLASSES for node in model.subjects(RDF.type, cls)]
-    assert len(nodes) == 9  # five treatment targets, three protocols, one prognosis
+    assert len(nodes) == 11  # five treatment targets, three protocols, three prognoses (general, recent, long-standing)
     for node in nodes:
         assert model.value(node, DCTERMS.source) == ARTICLE, node
         assert str(model.value(node, LBP.sourceSection)) in ARTICLE_SECTIONS, node

@@ -181,7 +181,9 @@ def test_graph_page_loads_cytoscape_from_this_server(web_client):
     [canvas] = elements(html, "div", id="graph")
     assert canvas["data-graph-url"] == "/graph.json"
     assert canvas["data-explain-url"] == "/queries/explain"
-    assert canvas["role"] == "img" and canvas["aria-label"]
+    # a keyboard-operable picture: focusable, named, and told how its keys work
+    assert canvas["role"] == "application" and canvas["aria-label"] and canvas["tabindex"] == "0"
+    assert elements(html, "p", id=canvas["aria-describedby"])
 
 
 def test_graph_page_passes_the_path_to_explain_to_its_script(web_client):

@@ -75,3 +75,44 @@ def test_a_red_flag_on_the_page_says_refer_and_shows_no_plan(page, live_server):
     page.get_by_role("button", name="Reason about this case").click()
     expect(page.locator(".case-red-flags")).to_contain_text("refer")
     assert page.locator(".case-plan").count() == 0
+
+
+def drawn_chain(page) -> set[tuple[str, str]]:
+    page.wait_for_selector("#graph[data-ready='true']")
+    return {tuple(pair) for pair in page.evaluate(
+        "window.lbpKgGraph.edges('.on-path').map(e => [e.source().id(), e.target().id()])")}
+
+
+def chain_pairs(driver: dict) -> set[tuple[str, str]]:
+    return {(edge["subject"].removeprefix("lbp:"), edge["object"].removeprefix("lbp:"))
+            for reason in driver["because"] for edge in reason["edges"]}
+
+
+@pytest.mark.parametrize("width", [390, 1024])
+def test_the_drivers_chains_are_drawn_on_the_pattern_graph(chromium, live_server, artifacts, width):
+    context = chromium.new_context(viewport={"width": width, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    findings = ["lbp:restricted-hip-rotation", "lbp:lower-back-tightness"]
+    api = api_case(live_server, findings)
+    page.goto(f"{live_server}/cases?" + "&".join(f"finding={f}" for f in findings))
+    # the first driver's chains are in bold, the rest of the pattern faded
+    first, second = api["drivers"][0], api["drivers"][1]
+    assert drawn_chain(page) == chain_pairs(first)
+    on_chain = set(page.evaluate("window.lbpKgGraph.nodes('.on-path').map(n => n.id())"))
+    assert on_chain == {end for pair in chain_pairs(first) for end in pair}
+    faded = page.evaluate("window.lbpKgGraph.nodes('.faded').length")
+    assert faded == page.evaluate("window.lbpKgGraph.nodes().length") - len(on_chain)
+    # readable and whole in the page's narrower column too
+    nodes = page.evaluate("""() => { const cy = window.lbpKgGraph, f = document.getElementById('graph');
+        return cy.nodes().map(n => { const b = n.renderedBoundingBox({includeLabels: true});
+          return b.x1 >= 0 && b.y1 >= 0 && b.x2 <= f.clientWidth && b.y2 <= f.clientHeight &&
+                 parseFloat(n.style('font-size')) * cy.zoom() >= 11; }); }""")
+    assert all(nodes)
+    page.locator(".case-graph").screenshot(path=str(artifacts / f"cases-chains-{width}.png"))
+    # each driver's button draws its own chains
+    page.locator(f".case-drivers > li[data-state='{second['state']}']").get_by_role(
+        "button", name="Draw its chains on the graph").click()
+    page.wait_for_function("document.getElementById('graph-status').textContent.includes(%r)" % second["label"])
+    assert drawn_chain(page) == chain_pairs(second)
+    context.close()

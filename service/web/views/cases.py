@@ -11,6 +11,7 @@ from service.kg.cases import CaseError, answer_case, finding_menu, parse_case
 from service.kg.vocabulary import prefixes
 from service.web.errors import ApiError
 from service.web.negotiation import NotAcceptable, choose_media_type
+from service.web.views.pages import GRAPH_ASSETS, INSTALL_COMMAND, missing_assets
 
 bp = Blueprint("cases", __name__)
 
@@ -79,7 +80,20 @@ def case_page():
             error, status = {"message": str(err), **err.details}, 400
     return render_template("cases.html", active_page="cases", menu=finding_menu(kb), chosen=set(findings),
                            duration=duration, new=new, answer=answer, error=error,
-                           examples=WORKED_EXAMPLES, findings=findings), status
+                           examples=WORKED_EXAMPLES, findings=findings,
+                           chains={d["state"]: chain_steps(d) for d in (answer or {}).get("drivers") or []},
+                           standing={item["about"]: item for item in (answer or {}).get("evidence") or []},
+                           missing=missing_assets(GRAPH_ASSETS), install_command=INSTALL_COMMAND), status
+
+
+def chain_steps(driver: dict) -> list[list[str]]:
+    """Return the edges of a driver's chains, each once, as [subject, relation, object] CURIEs: what
+    the case page draws in bold on the pattern graph (graph.js, data-highlight)."""
+    steps = (
+        (edge["subject"], edge["relation"], edge["object"])
+        for reason in driver["because"] for edge in reason["edges"]
+    )
+    return [list(step) for step in dict.fromkeys(steps)]
 
 
 def init_app(app: Flask) -> None:

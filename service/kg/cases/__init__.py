@@ -19,12 +19,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Mapping
 
-import pyoxigraph as ox
-
-from service.kg.catalog import read_query_file
+from service.kg.cases.prognosis import DURATION_IRIS, prognosis_note
+from service.kg.cases.reading import curie as _id, rows as _rows, value as _v
+from service.kg.cases.standing import evidence
 from service.kg.labels import AmbiguousEntity, Entity, EntityNotFound, LabelIndex
-from service.kg.vocabulary import LBP, compact_iri, expand_curie, prefixes
-from service.paths import QUERIES_DIR
+from service.kg.vocabulary import LBP
 
 DISCLAIMER = ("For teaching only: this is a reading of the graph's sources for a made-up case, not a "
               "diagnosis and not advice for a real patient, who needs a clinician's assessment.")
@@ -36,7 +35,7 @@ WEIGHT_EXPLAINS = 2.0
 #: drivers for which toConfirm lists further findings
 CONFIRM_TOP = 3
 MAX_FINDINGS = 30
-DURATIONS = ("recent", "long-standing")
+DURATIONS = tuple(DURATION_IRIS)
 
 CLINICAL_FEATURE = LBP + "ClinicalFeature"
 RED_FLAG = LBP + "RedFlag"
@@ -47,8 +46,6 @@ INDICATES = LBP + "indicates"
 ELECTRO_STIMULATION = LBP + "electro-stimulation"
 MOTOR_POINT_ACUPUNCTURE = LBP + "motor-point-acupuncture"
 
-_PREFIXES = prefixes()
-_INTERNAL = QUERIES_DIR / "internal"
 
 
 class CaseError(ValueError):
@@ -118,20 +115,6 @@ def resolve_findings(values, index: LabelIndex) -> list[Entity]:
 
 
 # --- reading the graph ------------------------------------------------------------------------
-
-
-def _rows(kb, path, substitutions=None):
-    """Run one of the case's queries (a name in queries/internal/, or a path) over the asserted graphs."""
-    text = read_query_file(_INTERNAL / f"{path}.rq" if isinstance(path, str) else path)
-    return list(kb.store.query(text, substitutions=substitutions))
-
-
-def _v(row, name):
-    return None if row[name] is None else row[name].value
-
-
-def _id(iri):
-    return compact_iri(iri, _PREFIXES) if iri else None
 
 
 def _claim_json(claims: dict) -> list[dict]:
@@ -331,18 +314,6 @@ def _protocols(kb, new_to_acupuncture: bool):
     return sequencing, first
 
 
-def _prognosis(kb, condition: str | None, duration: str | None):
-    if not condition:
-        return None
-    rows = _rows(kb, QUERIES_DIR / "prognosis.rq", {ox.Variable("condition"): ox.NamedNode(condition)})
-    if not (first := rows[0] if rows else None):
-        return None
-    return {"prognosis": _id(_v(first, "prognosis")), "label": _v(first, "prognosisLabel"),
-            "statement": _v(first, "statement"), "notes": sorted({_v(r, "note") for r in rows if _v(r, "note")}),
-            "duration": duration, "source": _id(_v(first, "source")), "sourceLabel": _v(first, "sourceLabel"),
-            "section": _v(first, "section")}
-
-
 def _to_confirm(kb, graph, drivers, findings):
     given = {f.iri for f in findings}
     assessments = defaultdict(list)
@@ -364,34 +335,6 @@ def _to_confirm(kb, graph, drivers, findings):
             candidate["edges"].append(graph.edge_json(key))
         candidates = sorted(candidates.values(), key=lambda c: c["label"] or "")
         out.append({"driver": driver["state"], "label": driver["label"], "findings": candidates})
-    return out
-
-
-def _evidence(kb, drivers, plan):
-    about = {d["iri"]: ("driver", d["label"]) for d in drivers}
-    about.update({expand_curie(t["target"], _PREFIXES): ("target", t["label"]) for t in plan})
-    statements = defaultdict(dict)
-    for row in _rows(kb, "case-standing"):
-        for end in (_v(row, "subject"), _v(row, "object")):
-            if end in about:
-                key = (_v(row, "statement"), _v(row, "subject"), _v(row, "relation"), _v(row, "object"))
-                statements[end][key] = {
-                    "statement": _id(_v(row, "statement")), "label": _v(row, "statementLabel"),
-                    "stance": _id(_v(row, "stance")), "stanceLabel": _v(row, "stanceLabel"),
-                    "source": _id(_v(row, "statementSource")), "sourceLabel": _v(row, "statementSourceLabel"),
-                    "certainty": _v(row, "certainty"),
-                    "claim": {"subject": _id(_v(row, "subject")), "relation": _id(_v(row, "relation")),
-                              "relationLabel": _v(row, "relationLabel"), "object": _id(_v(row, "object")),
-                              "source": _id(_v(row, "claimSource"))}}
-    out = []
-    for iri, (kind, label) in about.items():
-        found = sorted(statements[iri].values(), key=lambda s: (s["stanceLabel"] or "", s["label"] or "", s["claim"]["relation"] or ""))
-        stances = defaultdict(int)
-        for s in found:
-            stances[s["stanceLabel"]] += 1
-        out.append({"about": _id(iri), "label": label, "kind": kind, "stances": dict(sorted(stances.items())),
-                    "statements": found,
-                    "note": None if found else "the graph records no other source's view of the claims about this"})
     return out
 
 
@@ -442,6 +385,6 @@ def answer_case(kb, request: CaseRequest) -> dict:
         target.pop("condition")
     answer.update(referral=None, drivers=drivers, plan={
         "targets": targets, "leftOut": left_out, "stimulationSequencing": sequencing,
-        "firstSession": first_session, "prognosis": _prognosis(kb, condition, request.duration)},
-        toConfirm=_to_confirm(kb, graph, drivers, findings), evidence=_evidence(kb, drivers, targets))
+        "firstSession": first_session, "prognosis": prognosis_note(kb, condition, request.duration)},
+        toConfirm=_to_confirm(kb, graph, drivers, findings), evidence=evidence(kb, drivers, targets))
     return answer

@@ -1,8 +1,7 @@
-"""The anatomy module states textbook anatomy that agrees with the reference files (ontology/reference/)."""
+"""The anatomy module states textbook anatomy that agrees with the references it cites (ontology/reference/)."""
 from __future__ import annotations
 
 import csv
-import re
 from pathlib import Path
 
 import pytest
@@ -27,17 +26,19 @@ DEFINITION = OBO.IAO_0000115
 
 ANATOMY_FILE = ONTOLOGY_DIR / "modules" / "anatomy.ttl"
 CORE_FILE = ONTOLOGY_DIR / "modules" / "core.ttl"
+SOURCES_FILE = ONTOLOGY_DIR / "modules" / "sources.ttl"
+PAGES_READ_FILE = ONTOLOGY_DIR / "reference" / "anatomy-pages-read.tsv"
 
 FIXED_MUSCLES = (
     "psoas-major iliacus gluteus-maximus gluteus-medius gluteus-minimus quadratus-lumborum "
     "piriformis obturator-internus obturator-externus superior-gemellus inferior-gemellus "
     "quadratus-femoris longissimus iliocostalis multifidus rectus-femoris tensor-fasciae-latae "
     "rectus-abdominis transversus-abdominis external-oblique internal-oblique biceps-femoris "
-    "semitendinosus semimembranosus"
+    "semitendinosus semimembranosus adductor-longus adductor-brevis pectineus"
 ).split()
 FIXED_GROUPS = (
     "iliopsoas hip-flexors gluteals deep-hip-rotators erector-spinae lumbar-extensors "
-    "abdominals obliques hamstrings"
+    "abdominals obliques hamstrings short-hip-adductors"
 ).split()
 FIXED_BODY_STRUCTURES = "pelvis lumbar-spine lumbar-intervertebral-disc hip-joint".split()
 ANATOMY_CLASSES = (
@@ -54,8 +55,9 @@ def anatomy() -> Graph:
 @pytest.fixture(scope="module")
 def graph(anatomy) -> Graph:
     merged = Graph()
-    for triple in parse_rdf_file(CORE_FILE):
-        merged.add(triple)
+    for path in (CORE_FILE, SOURCES_FILE):
+        for triple in parse_rdf_file(path):
+            merged.add(triple)
     for triple in anatomy:
         merged.add(triple)
     return merged
@@ -76,9 +78,10 @@ def reference_iris() -> set[URIRef]:
 
 
 @pytest.fixture(scope="module")
-def reference_urls() -> set[URIRef]:
-    text = (REFERENCE_DIR / "muscles.tsv").read_text(encoding="utf-8")
-    return {URIRef(url) for url in re.findall(r"https?://[^\s|\"]+", text)}
+def pages_read() -> dict[str, dict]:
+    """The anatomy reference pages the curators read, by source name, from anatomy-pages-read.tsv."""
+    with open(PAGES_READ_FILE, encoding="utf-8", newline="") as handle:
+        return {row["source"]: row for row in csv.DictReader(handle, delimiter="\t")}
 
 
 def lbp(name: str) -> URIRef:
@@ -185,39 +188,37 @@ def test_multifidus_has_no_external_mapping_and_says_why(graph):
     assert "FMA:22827" in str(graph.value(lbp("multifidus"), SKOS.editorialNote))
 
 
-#: Anatomy reference pages the curators read themselves through the search tool, to replace or
-#: correct pages of the reference table (spinal levels of the nerves to obturator internus and to
-#: quadratus femoris).
-PAGES_READ = {URIRef(url) for url in (
-    "https://radiopaedia.org/articles/nerve-to-quadratus-femoris-and-inferior-gemellus",
-    "https://elsevier.com/resources/anatomy/nervous-system/peripheral-nervous-system/nerve-to-obturator-internus/16657",
-    "https://elsevier.com/resources/anatomy/nervous-system/peripheral-nervous-system/nerve-to-quadratus-femoris-muscle-left/19168",
-    "https://gpnotebook.com/pages/uncategorised/gluteus-maximus-muscle-anatomy",
-)}
-
-#: Kinds of page a clinician would not trust for anatomy: flashcards, document-sharing copies,
-#: newsletters, symptom blogs and Wikipedia mirrors.
-UNTRUSTED_PAGE_MARKERS = ("cram.com", "flashcard", "scribd.com", "substack.com", "howtorelief.com", "kiwix",
-                          "wikipedia_en_", "en-academic.com", "sco.wikipedia.org")
-
-
-def test_every_muscle_cites_only_pages_listed_in_the_reference_muscle_table_or_read_by_the_curators(
-        graph, reference_urls):
+def test_every_muscle_and_group_cites_source_records_not_bare_pages(graph):
+    for term in list(graph.subjects(RDF.type, LBP.Muscle)) + list(graph.subjects(RDF.type, LBP.MuscleGroup)):
+        for source in objects(graph, term, DCTERMS.source):
+            assert is_a(graph, source, LBP.Source), (term, source)
     for name in FIXED_MUSCLES:
-        sources = objects(graph, lbp(name), DCTERMS.source)
-        assert sources, name
-        assert sources <= reference_urls | PAGES_READ, (name, sources - reference_urls - PAGES_READ)
+        assert objects(graph, lbp(name), DCTERMS.source), name
 
 
-def test_no_anatomy_fact_cites_a_flashcard_site_a_document_copy_a_newsletter_or_a_wikipedia_mirror(anatomy):
-    cited = {str(page) for page in anatomy.objects(None, DCTERMS.source)}
-    assert len(cited) > 30
-    assert [page for page in cited if any(marker in page for marker in UNTRUSTED_PAGE_MARKERS)] == []
+def test_every_anatomy_source_record_has_title_publisher_url_and_kind(graph):
+    cited = {source for _, _, source in graph.triples((None, DCTERMS.source, None))
+             if any(is_a(graph, s, cls) for s in graph.subjects(DCTERMS.source, source)
+                    for cls in ANATOMY_CLASSES)}
+    assert len(cited) > 40
+    for source in cited:
+        assert graph.value(source, DCTERMS.title) is not None, source
+        assert graph.value(source, DCTERMS.publisher) or graph.value(source, DCTERMS.creator), source
+        url = graph.value(source, DCTERMS.identifier)
+        assert url is not None and str(url).startswith("http"), source
+        assert graph.value(source, LBP.sourceKind) is not None, source
 
 
-def test_cited_pages_carry_no_statements_of_their_own(anatomy):
-    for page in set(anatomy.objects(None, DCTERMS.source)):
-        assert not list(anatomy.triples((page, None, None))), page
+def test_every_anatomy_source_is_a_page_the_curators_read(graph, pages_read):
+    for source in graph.subjects(LBP.sourceKind, LBP["source-kind-anatomy-reference"]):
+        name = str(source).removeprefix(str(LBP))
+        assert name in pages_read, name
+        assert pages_read[name]["url"] == str(graph.value(source, DCTERMS.identifier)), name
+        assert pages_read[name]["what_the_page_gives"].strip(), name
+
+
+def test_no_anatomy_term_still_cites_a_bare_web_page(anatomy):
+    assert [page for page in anatomy.objects(None, DCTERMS.source) if not str(page).startswith(str(LBP))] == []
 
 
 # --- attachments ----------------------------------------------------------------------------
@@ -323,11 +324,12 @@ def test_superior_gemellus_follows_the_anatomy_texts_not_uberon_on_its_nerve(gra
     assert "obturator nerve" in str(graph.value(lbp("superior-gemellus"), LBP.spinalLevelNote))
 
 
-def test_quadratus_lumborum_levels_and_their_variant_are_recorded(graph):
+def test_quadratus_lumborum_levels_follow_the_modern_reference_and_record_the_1918_variant(graph):
     assert objects(graph, lbp("quadratus-lumborum"), LBP.hasSegmentalInnervation) == {
         lbp("spinal-level-T12"), lbp("spinal-level-L1"), lbp("spinal-level-L2"),
-        lbp("spinal-level-L3")}
-    assert "L4" in str(graph.value(lbp("quadratus-lumborum"), LBP.spinalLevelNote))
+        lbp("spinal-level-L3"), lbp("spinal-level-L4")}
+    note = str(graph.value(lbp("quadratus-lumborum"), LBP.spinalLevelNote))
+    assert "Elsevier" in note and "1918" in note
 
 
 def test_hamstrings_are_supplied_through_the_sciatic_nerve(graph):
@@ -400,6 +402,7 @@ def test_every_muscle_belongs_to_a_group_except_quadratus_lumborum(graph):
     ("abdominals", {"rectus-abdominis", "transversus-abdominis", "obliques"}),
     ("obliques", {"external-oblique", "internal-oblique"}),
     ("hamstrings", {"biceps-femoris", "semitendinosus", "semimembranosus"}),
+    ("short-hip-adductors", {"adductor-longus", "adductor-brevis", "pectineus"}),
 ])
 def test_muscle_groups_have_their_textbook_members(graph, group, members):
     assert objects(graph, lbp(group), LBP.hasMember) == {lbp(m) for m in members}

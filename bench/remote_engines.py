@@ -67,7 +67,7 @@ def run_engine(name: str, start, data, workloads_from, settings: dict, cache_dir
     try:
         port = servers.free_port()
         env = {"LBP_KG_BACKEND": "remote", "LBP_KG_REMOTE_ENDPOINT": endpoint,
-               "LBP_KG_EXTENSIONS_DIR": str(extension.parent.resolve()),
+               "LBP_KG_EXTENSIONS_DIR": str(extension.parent.resolve()), **servers.SYNTHETIC_EXTENSION_ENV,
                "LBP_KG_CACHE_DIR": str((root / "service-cache").resolve()),
                # the label index is read from the engine at start: give it time on a busy machine
                "LBP_KG_QUERY_TIMEOUT": "30"}

@@ -128,7 +128,7 @@ def run_service(size_result: dict, settings: dict, cache_dir: Path, extension: P
     service_cache = (cache_dir / f"service-cache-{size}").resolve()
     shutil.rmtree(service_cache, ignore_errors=True)  # the first start builds everything
     env = {"LBP_KG_EXTENSIONS_DIR": str(extension.parent.resolve()), "LBP_KG_CACHE_DIR": str(service_cache),
-           **settings["service_env"], **settings["size_env"].get(size, {})}
+           **servers.SYNTHETIC_EXTENSION_ENV, **settings["service_env"], **settings["size_env"].get(size, {})}
 
     def start() -> servers.RunningServer:
         port = servers.free_port()

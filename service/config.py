@@ -28,6 +28,10 @@ class Settings:
     #: Serve extension files that fail the gate anyway (/health and the log still say so); by
     #: default such a file is left out (service/curation/admission.py).
     serve_failed_extensions: bool = False
+    #: Judge each extension file with the gate at start-up (once per file version, cached). Off
+    #: serves every file unjudged, for data checked elsewhere or too large for SHACL at start-up
+    #: (the benchmark's synthetic modules); /health marks such files "judged": false.
+    gate_extensions_at_load: bool = True
     #: Where the loaded store and reasoning results are cached between restarts.
     cache_dir: str = str(PROJECT_ROOT / "var" / "cache")
     #: Seconds a SPARQL query may run before it is cut off with 503.

@@ -41,7 +41,8 @@ def test_a_file_that_fails_the_gate_is_not_served_and_health_says_why(make_app, 
     health = client.get("/health").get_json()
     assert health["status"] == "degraded"
     verdicts = {v["file"]: v for v in health["extensions"]}
-    assert verdicts["psoas-minor.ttl"] == {"file": "psoas-minor.ttl", "passed": True, "served": True, "reasons": []}
+    assert verdicts["psoas-minor.ttl"] == {"file": "psoas-minor.ttl", "passed": True, "served": True, "reasons": [],
+                                          "judged": True}
     bad = verdicts["bad-muscle.ttl"]
     assert bad["passed"] is False and bad["served"] is False and bad["reasons"]
     assert [m["file"] for m in health["modules"] if m["extension"]] == ["psoas-minor.ttl"]
@@ -78,3 +79,38 @@ def test_a_verdict_is_kept_by_content_so_a_restart_does_not_run_the_gate(extensi
 def test_an_installation_whose_extensions_all_pass_is_ok(client):
     health = client.get("/health").get_json()
     assert health["status"] == "ok" and all(v["passed"] for v in health["extensions"])
+
+
+def test_processes_starting_together_judge_a_new_file_once(extensions, tmp_path, monkeypatch):
+    """gunicorn's workers start at once: the second waits for the first's verdict instead of judging."""
+    import multiprocessing
+
+    cache = tmp_path / "shared-cache"
+    runs = tmp_path / "gate-runs"
+    runs.mkdir()
+    real_judge = admission._judge
+
+    def counting_judge(path, directory):
+        (runs / f"{path.name}.{multiprocessing.current_process().pid}").touch()
+        return real_judge(path, directory)
+
+    monkeypatch.setattr(admission, "_judge", counting_judge)
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=admission.admit_extensions, args=(extensions, cache)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=300)
+        assert worker.exitcode == 0
+    judged = sorted(p.name.rsplit(".", 1)[0] for p in runs.iterdir())
+    assert judged == ["bad-muscle.ttl", "psoas-minor.ttl"], "each file is judged by one process only"
+
+
+def test_with_the_gate_off_at_load_every_file_is_served_unjudged_and_health_says_so(make_app, extensions, caplog):
+    with caplog.at_level(logging.WARNING, logger="service.curation.admission"):
+        app = make_app(extensions_dir=str(extensions), gate_extensions_at_load=False)
+    client = app.test_client()
+    health = client.get("/health").get_json()
+    assert {v["file"]: v["judged"] for v in health["extensions"]} == {"bad-muscle.ttl": False, "psoas-minor.ttl": False}
+    assert client.get("/id/bad-muscle").status_code == 200
+    assert any("served without being judged" in r.getMessage() for r in caplog.records)

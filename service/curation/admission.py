@@ -13,9 +13,17 @@ queries). An unchanged file costs one hash at start-up; a new or edited one pays
 A curated write records the verdict its own gate gave (service.curation.extension_store), so
 the reload after a write does not run the gate again. A verdict that could not be reached (no
 Java for HermiT) is not kept: the file is refused until the gate can run.
+
+Several processes start at once (gunicorn's workers): a lock per file content lets one of them
+judge while the others wait for its verdict, so a new file pays the gate once, not once per worker.
+The gate's SHACL stage grows with the file (about a minute per 10,000 triples with pySHACL), so
+data an operator generated or checked elsewhere, such as the benchmark's synthetic module of
+100,000 triples and more, can be served unjudged with ``gate_extensions_at_load = false``:
+/health then marks each file ``"judged": false`` and the log says so at every start.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -41,9 +49,12 @@ class Verdict:
     passed: bool
     reasons: list[str] = field(default_factory=list)
     served: bool = False
+    #: False when the file was served without being judged (gate_extensions_at_load is off).
+    judged: bool = True
 
     def as_dict(self) -> dict:
-        return {"file": self.file, "passed": self.passed, "served": self.served, "reasons": self.reasons}
+        return {"file": self.file, "passed": self.passed, "served": self.served, "reasons": self.reasons,
+                "judged": self.judged}
 
 
 def _judged_against() -> str:
@@ -75,12 +86,34 @@ class VerdictCache:
             return None
         return bool(record["passed"]), list(record["reasons"])
 
+    def judging(self, data: bytes):
+        """Hold the lock of this content while it is judged (other processes wait, then read the verdict)."""
+        return _FileLock(self.directory / f"{self.key(data)}.lock")
+
     def put(self, data: bytes, passed: bool, reasons: list[str]) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         target = self.directory / f"{self.key(data)}.json"
         partial = target.with_suffix(f".{os.getpid()}.tmp")
         partial.write_text(json.dumps({"passed": passed, "reasons": reasons}), encoding="utf-8")
         os.replace(partial, target)
+
+
+class _FileLock:
+    """An exclusive ``flock`` on a file, held for a ``with`` block."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __enter__(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(self.path, "a")
+        fcntl.flock(self._file, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc_info):
+        fcntl.flock(self._file, fcntl.LOCK_UN)
+        self._file.close()
+        return False
 
 
 def reasons_of(report) -> list[str]:
@@ -104,21 +137,39 @@ def _judge(path: Path, extensions_dir: Path) -> tuple[bool, list[str], bool]:
     return report.exit_code == EXIT_OK, reasons_of(report), True
 
 
+def _verdict_of(path: Path, directory: Path, cache: VerdictCache) -> tuple[bool, list[str]]:
+    """The cached verdict on the file's content, or the gate's (run by one process at a time)."""
+    data = path.read_bytes()
+    known = cache.get(data)
+    if known is not None:
+        return known
+    with cache.judging(data):
+        known = cache.get(data)  # judged by another process while this one waited
+        if known is not None:
+            return known
+        log.info("judging extension %s (%d bytes) with the gate; this runs once per file version",
+                 path.name, len(data))
+        passed, reasons, keep = _judge(path, directory)
+        if keep:
+            cache.put(data, passed, reasons)
+        return passed, reasons
+
+
 def admit_extensions(extensions_dir: str | os.PathLike, cache_dir: str | os.PathLike,
-                     serve_failed: bool = False) -> tuple[list[Path], list[Verdict]]:
-    """Judge every file of the extensions directory; return the files to serve and every verdict."""
+                     serve_failed: bool = False, judge: bool = True) -> tuple[list[Path], list[Verdict]]:
+    """Judge every file of the extensions directory; return the files to serve and every verdict.
+
+    With ``judge=False`` every file is served unjudged (the operator vouches for it)."""
     directory = Path(extensions_dir)
     cache = VerdictCache(Path(cache_dir) / "gate")
     admitted, verdicts = [], []
     for path in extension_files(directory):
-        data = path.read_bytes()
-        known = cache.get(data)
-        if known is None:
-            passed, reasons, keep = _judge(path, directory)
-            if keep:
-                cache.put(data, passed, reasons)
-        else:
-            passed, reasons = known
+        if not judge:
+            log.warning("extension %s is served without being judged (gate_extensions_at_load is off)", path.name)
+            verdicts.append(Verdict(path.name, passed=True, served=True, judged=False))
+            admitted.append(path)
+            continue
+        passed, reasons = _verdict_of(path, directory, cache)
         verdict = Verdict(path.name, passed, reasons, served=passed or serve_failed)
         verdicts.append(verdict)
         if verdict.served:
@@ -134,7 +185,7 @@ def load_knowledge(settings):
     from service.kg.knowledge import KnowledgeBase
 
     admitted, verdicts = admit_extensions(settings.extensions_dir, settings.cache_dir,
-                                          settings.serve_failed_extensions)
+                                          settings.serve_failed_extensions, settings.gate_extensions_at_load)
     kb = KnowledgeBase.load(settings, admitted)
     kb.extras["extension_verdicts"] = verdicts
     return kb

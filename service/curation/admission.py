@@ -16,7 +16,8 @@ Java for HermiT) is not kept: the file is refused until the gate can run.
 
 Several processes start at once (gunicorn's workers): a lock per file content lets one of them
 judge while the others wait for its verdict, so a new file pays the gate once, not once per worker.
-The gate's SHACL stage grows with the file (about a minute per 10,000 triples with pySHACL), so
+The gate's SHACL stage grows with the file (pySHACL had not finished 104,000 triples after 7
+minutes here, on a busy 2-core machine), so
 data an operator generated or checked elsewhere, such as the benchmark's synthetic module of
 100,000 triples and more, can be served unjudged with ``gate_extensions_at_load = false``:
 /health then marks each file ``"judged": false`` and the log says so at every start.

@@ -242,13 +242,10 @@ _NO_BOOLEANS = "Virtuoso 7.2 has no boolean values: EXISTS and true come back as
 #: must take it off this list. queries/README.md says which constructs to avoid and why.
 VIRTUOSO_DEVIATIONS = {
     **{name: _PATHS_OVER_GRAPHS for name in ("causes", "downstream", "inhibitors")},
-    **{name: _OPTIONAL_DROPPED for name in ("assessments", "attachments", "evidence", "lower-crossed-pattern",
-                                            "sources")},
+    **{name: _OPTIONAL_DROPPED for name in ("assessments", "attachments")},
     "muscle-group-members": _NO_BOOLEANS,
     "explain": "Virtuoso 7.2 fails to run it (500, VECSL: Internal error, ssl refd before set)",
     "describe-outgoing": "DESCRIBE is the engine's choice: Virtuoso 7.2 adds the triples pointing at the entity",
-    "describe-claim-voices": "Virtuoso 7.2 drops the rows of a UNION branch that only BINDs the parameter "
-                             "(not yet rewritten in the portable subset; innervation's rewrite shows the way)",
 }
 
 

@@ -10,6 +10,7 @@ compared by shape only: each engine names them its own way.
 from __future__ import annotations
 
 import http.server
+import re
 import threading
 from collections import Counter
 
@@ -109,16 +110,21 @@ def reference_client(apps):
 
 # --- helpers ----------------------------------------------------------------------------------
 
+#: a GROUP_CONCAT of IRIs joined by spaces, such as compensators' ?sources
+_IRI_LIST = re.compile(r"^https?://\S+( https?://\S+)+$")
+
+
 def _shape(term) -> str:
     """A term as text, blank nodes reduced to their kind (engines name them differently).
 
     A GROUP_CONCAT's order is left to the engine, so joined strings compare sorted: split at
-    "; " when there is one (the values may hold commas), else at ", ".
+    "; " when there is one (the values may hold commas), else at ", ", else, for a list of IRIs
+    (compensators' ?sources), at each space.
     """
     if isinstance(term, ox.BlankNode):
         return "_:"
-    if isinstance(term, ox.Literal) and (", " in term.value or "; " in term.value):
-        separator = "; " if "; " in term.value else ", "
+    if isinstance(term, ox.Literal) and (", " in term.value or "; " in term.value or _IRI_LIST.match(term.value)):
+        separator = "; " if "; " in term.value else ", " if ", " in term.value else " "
         return separator.join(sorted(term.value.split(separator))) + f"@{term.language}^^{term.datatype}"
     return str(term)
 
@@ -235,14 +241,11 @@ _NO_BOOLEANS = "Virtuoso 7.2 has no boolean values: EXISTS and true come back as
 #: store, kept as strict expected failures: a rewrite that makes one portable shows up as XPASS and
 #: must take it off this list. queries/README.md says which constructs to avoid and why.
 VIRTUOSO_DEVIATIONS = {
-    **{name: _PATHS_OVER_GRAPHS for name in ("causes", "compensators", "downstream", "inhibitors")},
-    **{name: _OPTIONAL_DROPPED for name in ("assessments", "attachments", "evidence", "features", "indicators",
-                                            "lower-crossed-pattern", "sources", "treatments")},
+    **{name: _PATHS_OVER_GRAPHS for name in ("causes", "downstream", "inhibitors")},
+    **{name: _OPTIONAL_DROPPED for name in ("assessments", "attachments")},
     "muscle-group-members": _NO_BOOLEANS,
     "explain": "Virtuoso 7.2 fails to run it (500, VECSL: Internal error, ssl refd before set)",
     "describe-outgoing": "DESCRIBE is the engine's choice: Virtuoso 7.2 adds the triples pointing at the entity",
-    "describe-claim-voices": "Virtuoso 7.2 drops the rows of a UNION branch that only BINDs the parameter "
-                             "(not yet rewritten in the portable subset; innervation's rewrite shows the way)",
 }
 
 
@@ -302,9 +305,7 @@ def test_every_internal_query_answers_the_same_on_every_backend(request, store, 
 
 # --- the HTTP API on each backend -------------------------------------------------------------
 
-def test_a_named_query_answers_the_same_over_http(request, client, reference_client):
-    if request.node.callspec.params["client"] == "virtuoso":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=VIRTUOSO_DEVIATIONS["compensators"]))
+def test_a_named_query_answers_the_same_over_http(client, reference_client):
     path = "/queries/compensators?muscle=gluteus%20medius"  # rdflib agrees with Oxigraph on this one
     response, expected = client.get(path), reference_client.get(path)
     assert response.status_code == 200

@@ -20,7 +20,7 @@ from rdflib import URIRef
 from service.kg import ask
 from service.kg.catalog import Catalog
 from service.kg.describe import DEFINITION
-from service.web import downloads
+from service.web import answer_headers
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 PSOAS_MINOR_EXTENSION = Path(__file__).parent / "data" / "extensions" / "psoas-minor.ttl"
@@ -322,7 +322,7 @@ def test_errors_and_pages_are_never_sent_as_downloads(client):
     ("/id/odd name", "text/turtle", None, "odd-name.ttl"),
 ])
 def test_download_file_names(path, media_type, version, name):
-    assert downloads.file_name(path, media_type, version) == name
+    assert answer_headers.file_name(path, media_type, version) == name
 
 
 def test_the_questions_download_links_ask_for_files(client):

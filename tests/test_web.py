@@ -248,7 +248,7 @@ def test_questions_page_offers_csv_and_json_downloads_and_the_sparql(web_client,
     html = page(web_client, "/questions")
     hrefs = {a["href"] for a in elements(html, "a")}
     for query in catalogue:
-        # download=1: sent as a file to save (service/web/downloads.py)
+        # download=1: sent as a file to save (service/web/answer_headers.py)
         assert f"/queries/{query.name}?format=csv&download=1" in hrefs
         assert f"/queries/{query.name}?format=json&download=1" in hrefs
     assert html.count("<summary>Show the SPARQL</summary>") == len(catalogue)

@@ -25,14 +25,13 @@ def create_app(config: dict | Settings | None = None) -> Flask:
     app.json.sort_keys = False
     app.extensions["lbp_kg.settings"] = settings
 
-    from service.web import cors, downloads, errors, request_body, versions
+    from service.web import answer_headers, cors, errors, request_body
     from service.curation import admission
 
     errors.init_app(app)
     request_body.init_app(app, settings.max_body_bytes)
     cors.init_app(app)
-    versions.init_app(app)
-    downloads.init_app(app)
+    answer_headers.init_app(app)
     app.extensions["lbp_kg"] = admission.load_knowledge(settings)
 
     from service.web.views import (cases, entities, meta, named_queries, pages, releases, search, sparql,

@@ -18,7 +18,7 @@ from service.store import ASSERTED_GRAPH
 
 CATALOG_KEY = "lbp_kg.catalog"
 #: query-string names that are not query parameters (read by content negotiation, and the
-#: download flag of service.web.downloads)
+#: download flag of service.web.answer_headers)
 RESERVED_ARGS = frozenset({"format", "download"})
 
 bp = Blueprint("named_queries", __name__)

@@ -1,4 +1,10 @@
-"""Answers as files: ``?download=1`` adds ``Content-Disposition: attachment`` with a file name.
+"""Headers that describe every answer: the versions it came from, and a file name when asked.
+
+Versions: ``X-LBP-Ontology-Version`` is the loaded ontology's owl:versionInfo (or, for an artefact
+of a release, that release's version, set by the view); ``X-LBP-Graph-Version`` changes with every
+curated write, so a client can tell two answers of the same ontology version apart.
+
+Files: ``?download=1`` adds ``Content-Disposition: attachment`` with a file name.
 
 Content negotiation is unchanged (``Accept`` or ``?format=`` chooses the type, as for any
 client); the flag only tells a browser to save the answer rather than fill the tab with it: the
@@ -13,7 +19,8 @@ import re
 
 from flask import Flask, Response, current_app, request
 
-from service.web.versions import ONTOLOGY_VERSION
+ONTOLOGY_VERSION = "X-LBP-Ontology-Version"
+GRAPH_VERSION = "X-LBP-Graph-Version"
 
 #: the query-string flag; any value but these asks for a file (``?download`` alone too)
 PARAMETER = "download"
@@ -62,6 +69,15 @@ def _as_attachment(response: Response) -> Response:
     return response
 
 
+def _stamp_versions(response: Response) -> Response:
+    kb = current_app.extensions.get("lbp_kg")
+    if kb is not None:
+        response.headers.setdefault(ONTOLOGY_VERSION, kb.ontology_version or "unversioned")
+        response.headers.setdefault(GRAPH_VERSION, kb.version)
+    return response
+
+
 def init_app(app: Flask) -> None:
-    """Mark answers asked for with ``?download`` as files to save."""
+    """Stamp every answer with its versions; mark answers asked for with ``?download`` as files."""
     app.after_request(_as_attachment)
+    app.after_request(_stamp_versions)  # runs first: after_request functions run in reverse order

@@ -10,8 +10,7 @@ import json
 from pathlib import Path
 
 import pyoxigraph as ox
-from flask import (Blueprint, Flask, current_app, jsonify, render_template, request, send_file,
-                   send_from_directory, url_for)
+from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request, send_file, url_for
 
 from service.kg import ask, labels
 from service.web import graph_view
@@ -164,7 +163,10 @@ def questions():
 @bp.get("/favicon.ico")
 def favicon():
     """Serve the site icon where browsers look for it unasked (the pages name static/favicon.svg)."""
-    return send_from_directory(current_app.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400)
+    # the bytes, not a file stream: a few hundred of them, and no file left for a client to close
+    response = Response((Path(current_app.static_folder) / "favicon.svg").read_bytes(), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @bp.get("/assets/<path:name>")
@@ -210,7 +212,8 @@ def teaching_examples() -> list[dict]:
     lessons = current_app.extensions.get(EXAMPLES_KEY)
     if lessons is None:
         lessons = current_app.extensions[EXAMPLES_KEY] = [
-            {"name": lesson.title, "query": f"# {lesson.title}\n# {lesson.description}\n" + _without_header(lesson.text)}
+            {"name": lesson.title,
+             "query": f"# {lesson.title}\n# {lesson.description}\n" + _without_header(lesson.text)}
             for lesson in Catalog.load(EXAMPLES_DIR)]
     return lessons
 

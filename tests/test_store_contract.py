@@ -234,7 +234,8 @@ RDFLIB_DEVIATIONS: frozenset[str] = frozenset()
 
 _PATHS_OVER_GRAPHS = ("Virtuoso 7.2 answers a property path (* or +) joined with other patterns as empty over a "
                       "dataset of several default graphs (openlink/virtuoso-opensource#109, #127)")
-_OPTIONAL_DROPPED = "Virtuoso 7.2 drops OPTIONAL values (not yet reduced to one construct)"
+_OPTIONAL_DROPPED = ("Virtuoso 7.2 drops OPTIONAL values of a subquery that follows a path (assessments: a "
+                     "finding that points nowhere; attachments: the nearest bone; queries/README.md)")
 _NO_BOOLEANS = "Virtuoso 7.2 has no boolean values: EXISTS and true come back as integers or \"1\"^^xsd:boolean"
 
 #: Queries Virtuoso 7.2 (Debian's virtuoso-opensource-7) answers differently from the embedded

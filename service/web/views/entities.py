@@ -68,7 +68,7 @@ def _not_found(local_name: str, iri: str) -> ApiError:
 
 @bp.get("/id/<local_name>")
 def entity(local_name: str):
-    """Describe one entity as HTML, JSON-LD, Turtle, N-Triples or RDF/XML."""
+    """Describe one entity as HTML, JSON-LD (in the profile asked for), Turtle, N-Triples, RDF/XML or plain JSON."""
     media_type = _negotiate(ENTITY_TYPES)
     content_type, profiles = answer_content_type(media_type, request.headers.get("Accept"))
     etag = http_cache.answer_etag(_kb().version, content_type)

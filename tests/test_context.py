@@ -137,6 +137,7 @@ PINNED_TERMS = {
     "appliedAt": ("https://w3id.org/lbp-kg/id/appliedAt", "@id", None),
     "evidenceCode": ("https://w3id.org/lbp-kg/id/evidenceCode", "@id", None),
     "hedge": ("https://w3id.org/lbp-kg/id/hedge", None, "en"),
+    "emphasisRank": ("https://w3id.org/lbp-kg/id/emphasisRank", "http://www.w3.org/2001/XMLSchema#positiveInteger", None),
     "weighedBy": ("https://w3id.org/lbp-kg/id/weighedBy", "@id", None),
     "stance": ("https://w3id.org/lbp-kg/id/stance", "@id", None),
     "certainty": ("https://w3id.org/lbp-kg/id/certainty", None, "en"),

@@ -280,6 +280,7 @@ INTERNAL_QUERY_PARAMETERS = {
                                          "targets")},
     "graph-muscles": None, "graph-neighbourhood": ("focus", "gluteus-medius"), "graph-pattern": None,
     "labels": None, "module-header": None, "web-motor-points": ("muscle", "gluteus-medius"),
+    "search-definition": ("entity", "gluteus-medius"),
 }
 
 

@@ -32,8 +32,11 @@ def page(request, chromium):
 
 
 def expect(locator):
+    """Playwright's retrying assertions, given as long as the page's actions (a loaded machine can
+    take more than their default 5 s to answer a suggestion)."""
     from playwright.sync_api import expect as playwright_expect
 
+    playwright_expect.set_options(timeout=TIMEOUT_MS)
     return playwright_expect(locator)
 
 
@@ -112,7 +115,12 @@ def test_the_suggestion_list_never_covers_ask_and_closes_on_enter(page, live_ser
     ask = page.locator("#q-compensators").get_by_role("button", name="Ask")
     muscle.press_sequentially("gluteus medius", delay=20)
     expect(suggestions).to_be_visible()
-    assert not _overlaps(suggestions.bounding_box(), ask.bounding_box()), "the open list covers the Ask button"
+    expect(ask).to_be_visible()
+    # both boxes from one layout (two separate reads could straddle the list's growing)
+    list_box, ask_box = page.evaluate("""() => [document.getElementById("q-compensators-muscle-list"),
+        document.querySelector("#q-compensators button[type=submit]")].map(e => {
+            const r = e.getBoundingClientRect(); return {x: r.x, y: r.y, width: r.width, height: r.height}; })""")
+    assert not _overlaps(list_box, ask_box), "the open list covers the Ask button"
     shoot(page, artifacts, "7-suggestions-open")
     muscle.press("Enter")  # no suggestion picked: the question is asked with what was typed
     expect(suggestions).to_be_hidden()

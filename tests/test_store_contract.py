@@ -242,7 +242,7 @@ _NO_BOOLEANS = "Virtuoso 7.2 has no boolean values: EXISTS and true come back as
 #: store, kept as strict expected failures: a rewrite that makes one portable shows up as XPASS and
 #: must take it off this list. queries/README.md says which constructs to avoid and why.
 VIRTUOSO_DEVIATIONS = {
-    **{name: _PATHS_OVER_GRAPHS for name in ("causes", "downstream", "inhibitors")},
+    **{name: _PATHS_OVER_GRAPHS for name in ("causes", "downstream", "inhibitors", "prose-entity-claims")},
     **{name: _OPTIONAL_DROPPED for name in ("assessments", "attachments")},
     "muscle-group-members": _NO_BOOLEANS,
     "explain": "Virtuoso 7.2 fails to run it (500, VECSL: Internal error, ssl refd before set)",
@@ -281,6 +281,8 @@ INTERNAL_QUERY_PARAMETERS = {
     "graph-muscles": None, "graph-neighbourhood": ("focus", "gluteus-medius"), "graph-pattern": None,
     "labels": None, "module-header": None, "web-motor-points": ("muscle", "gluteus-medius"),
     "search-definition": ("entity", "gluteus-medius"),
+    "prose-entity-claims": ("entity", "psoas-major"), "prose-treatment-targets": ("entity", "gluteus-medius"),
+    "prose-relation-parents": None, "prose-sources": None, "prose-states": None,
 }
 
 

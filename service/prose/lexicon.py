@@ -15,8 +15,6 @@ from service.kg.vocabulary import LBP
 from service.paths import QUERIES_DIR
 
 MUSCLE_GROUP = LBP + "MuscleGroup"
-DYSFUNCTION_STATE = LBP + "DysfunctionState"
-SOURCE = LBP + "Source"
 #: The states named by their muscle and an adjective ("inhibited gluteus medius"); guarding and
 #: tissue states keep their own names ("lumbar spinal compression"), which already read as nouns.
 STATE_ADJECTIVES = {

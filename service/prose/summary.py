@@ -16,8 +16,8 @@ import pyoxigraph as ox
 
 from service.kg.vocabulary import LBP
 from service.prose.lexicon import Lexicon, Reference, internal_query, lexicon_for
-from service.prose.sentences import (Phrase, Predicate, Sentence, edge_sentence, merge_by_predicate,
-                                     merge_by_subject, term_phrase)
+from service.prose.sentences import (Predicate, Sentence, edge_sentence, merge_by_predicate, merge_by_subject,
+                                     term_phrase)
 
 CAUSES = LBP + "causes"
 INDICATES = LBP + "indicates"
@@ -101,5 +101,6 @@ def _treatment(kb, lexicon: Lexicon, iri: str, href_for) -> list[Sentence]:
         location = _value(row["location"])
         if location:
             tail += f"; the point lies {location[:1].lower() + location[1:].rstrip('.')}"
-        sentences.append(Sentence((treatment,), (Predicate("is given at the", "are given at the", (point,)),), tail=tail))
+        predicate = Predicate("is given at the", "are given at the", (point,))
+        sentences.append(Sentence((treatment,), (predicate,), tail=tail))
     return sentences

@@ -117,3 +117,28 @@ def test_the_page_shows_the_summary_with_links_to_its_sources(client, name):
 def test_a_page_with_nothing_sourced_to_say_has_no_summary(client):
     html = client.get("/id/greater-trochanter", headers={"Accept": BROWSER_ACCEPT}).get_data(as_text=True)
     assert 'id="summary-heading"' not in html
+
+
+def test_what_the_article_stresses_comes_first_then_the_rest_by_label(kb):
+    """Issue 16: the overloaded muscle the article ranks (lbp:emphasisRank) leads its sentence."""
+    graph = kb.graph
+    rank = URIRef(LBP + "emphasisRank")
+    first = {(str(graph.value(axiom, OWL.annotatedSource)), str(graph.value(axiom, OWL.annotatedProperty)),
+              str(graph.value(axiom, OWL.annotatedTarget))) for axiom, _, value in graph.triples((None, rank, None))
+             if int(value) == 1}
+    assert first, "the graph ranks no edge: nothing to order by"
+    summary = entity_summary(kb, LBP + "gluteus-medius", href)
+    for sentence in summary:
+        for predicate in sentence.predicates:
+            claims = [phrase.claim for phrase in predicate.objects if phrase.claim is not None]
+            ranked = [claim for claim in claims if claim in first]
+            if ranked:
+                assert claims[0] in first, (sentence.text, claims)
+                rest = [kb_label(graph, claim[2]) for claim in claims[1:]]
+                assert rest == sorted(rest), sentence.text
+                return
+    pytest.fail("no sentence of the gluteus medius summary states the ranked edge")
+
+
+def kb_label(graph, iri: str) -> str:
+    return str(graph.value(URIRef(iri), RDFS.label)).lower()

@@ -29,14 +29,22 @@ def _value(term) -> str | None:
     return term.value if term is not None else None
 
 
-def _edges(kb, lexicon: Lexicon, iri: str, href_for) -> dict[tuple[str, str, str], list[Reference]]:
-    """Return each edge the summary may say, with its references (the claim's, else the subject's own)."""
-    edges: dict[tuple[str, str, str], list[Reference]] = {}
+Edge = tuple[str, str, str]
+NO_EMPHASIS = float("inf")
+
+
+def _edges(kb, lexicon: Lexicon, iri: str, href_for) -> tuple[dict[Edge, list[Reference]], dict[Edge, float]]:
+    """Return each edge the summary may say, with its references (the claim's, else the subject's own),
+    and the article's emphasis rank of the edges it ranks."""
+    edges: dict[Edge, list[Reference]] = {}
+    emphasis: dict[Edge, float] = {}
     rows = kb.store.query(internal_query("prose-entity-claims"),
                           substitutions={ox.Variable("entity"): ox.NamedNode(iri)})
     for row in rows:
         key = (row["subject"].value, row["relation"].value, row["object"].value)
         references = edges.setdefault(key, [])
+        if row["emphasis"] is not None:
+            emphasis[key] = min(emphasis.get(key, NO_EMPHASIS), float(row["emphasis"].value))
         source = row["source"] if row["source"] is not None else (
             row["nodeSource"] if key[1] == PRIMARY_ACTION else None)
         if source is not None:
@@ -44,13 +52,13 @@ def _edges(kb, lexicon: Lexicon, iri: str, href_for) -> dict[tuple[str, str, str
             if reference not in references:
                 references.append(reference)
     return {edge: sorted(refs, key=lambda r: (r.citation.label, r.section or ""))
-            for edge, refs in edges.items() if refs}
+            for edge, refs in edges.items() if refs}, emphasis
 
 
 def entity_summary(kb, iri: str, href_for: Callable[[str], str]) -> list[Sentence]:
     """Return the sentences of ``iri``'s summary (none when no sourced edge speaks of it)."""
     lexicon = lexicon_for(kb)
-    edges = _edges(kb, lexicon, iri, href_for)
+    edges, emphasis = _edges(kb, lexicon, iri, href_for)
     mine = {iri} | {state for state, owner in lexicon.owners.items() if owner == iri}
 
     def said(edge, cite):
@@ -60,7 +68,9 @@ def entity_summary(kb, iri: str, href_for: Callable[[str], str]) -> list[Sentenc
     def is_a(relation: str, kind: str) -> bool:
         return kind in lexicon.ancestors(relation)
 
-    ordered = sorted(edges, key=lambda e: (lexicon.label(e[0]).lower(), lexicon.label(e[2]).lower()))
+    # what the article stresses first (quadratus lumborum among the overloaded), then by label
+    ordered = sorted(edges, key=lambda e: (emphasis.get(e, NO_EMPHASIS), lexicon.label(e[0]).lower(),
+                                           lexicon.label(e[2]).lower()))
     outgoing = [e for e in ordered if e[0] in mine]
     incoming = [e for e in ordered if e[2] in mine and e[0] not in mine]
     role = merge_by_subject(said(e, "object") for e in outgoing if e[1] == PRIMARY_ACTION)

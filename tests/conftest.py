@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rdflib import Graph
+from rdflib import OWL, Graph
 
 from service import create_app
 from service.config import load_config
@@ -59,6 +59,12 @@ def make_app(tmp_path):
         return application
 
     return build
+
+
+def edge_axioms(graph: Graph, subject, relation, target) -> list:
+    """The owl:Axiom nodes that annotate the edge subject -relation-> target (its claims)."""
+    return [axiom for axiom in graph.subjects(OWL.annotatedSource, subject)
+            if (axiom, OWL.annotatedProperty, relation) in graph and (axiom, OWL.annotatedTarget, target) in graph]
 
 
 #: The section headings of the article, as lbp:sourceSection must quote them.

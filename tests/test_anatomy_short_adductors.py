@@ -5,8 +5,10 @@ that question the pattern."""
 from __future__ import annotations
 
 import pytest
-from rdflib import OWL, RDF, Graph, Namespace
+from rdflib import RDF, Graph, Namespace
 from rdflib.namespace import DCTERMS, SKOS
+
+from tests.conftest import edge_axioms
 
 LBP = Namespace("https://w3id.org/lbp-kg/id/")
 OBO = Namespace("http://purl.obolibrary.org/obo/")
@@ -20,11 +22,6 @@ PATTERN_EDGE = (LBP["lower-crossed-syndrome"], DISEASE_HAS_FEATURE, LBP["short-h
 @pytest.fixture(scope="module")
 def graph(modules_graph) -> Graph:
     return modules_graph
-
-
-def axioms_for(graph: Graph, s, p, o) -> list:
-    return [a for a in graph.subjects(OWL.annotatedSource, s)
-            if (a, OWL.annotatedProperty, p) in graph and (a, OWL.annotatedTarget, o) in graph]
 
 
 def test_the_short_adductors_are_a_group_of_three_muscles_of_the_medial_thigh(graph):
@@ -66,7 +63,7 @@ def test_their_tightness_is_in_janda_s_pattern_in_greenman_s_name_not_the_articl
     state = LBP["short-hip-adductors-tightness"]
     assert (state, RDF.type, LBP.TightState) in graph
     assert (state, LBP.stateOf, LBP["short-hip-adductors"]) in graph
-    axioms = axioms_for(graph, *PATTERN_EDGE)
+    axioms = edge_axioms(graph, *PATTERN_EDGE)
     assert len(axioms) == 1
     axiom = axioms[0]
     assert set(graph.objects(axiom, DCTERMS.source)) == {GREENMAN}

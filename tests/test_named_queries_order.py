@@ -15,6 +15,8 @@ import pytest
 from rdflib import OWL, RDF, RDFS, Graph, Literal, Namespace
 from rdflib.namespace import DCTERMS
 
+from tests.conftest import edge_axioms
+
 LBP = Namespace("https://w3id.org/lbp-kg/id/")
 ARTICLE = LBP["source-lau-low-back-pain-glutes"]
 
@@ -22,12 +24,6 @@ ARTICLE = LBP["source-lau-low-back-pain-glutes"]
 @pytest.fixture(scope="module")
 def graph(modules_graph) -> Graph:
     return modules_graph
-
-
-def claims_of(graph: Graph, subject, relation, target) -> list:
-    """The owl:Axiom nodes that annotate the edge subject -relation-> target."""
-    return [claim for claim in graph.subjects(OWL.annotatedSource, subject)
-            if (claim, OWL.annotatedProperty, relation) in graph and (claim, OWL.annotatedTarget, target) in graph]
 
 
 def muscles_and_groups(graph: Graph) -> list:
@@ -82,7 +78,7 @@ def test_a_row_keeps_every_source_of_the_edges_that_lead_to_its_compensator(ask,
         expected = set()
         for inhibited_state, relation in graph.subject_predicates(LBP[row["state"].rsplit("/", 1)[1]]):
             if inhibited_state == LBP[row["inhibitedState"].rsplit("/", 1)[1]]:
-                for claim in claims_of(graph, inhibited_state, relation, LBP[row["state"].rsplit("/", 1)[1]]):
+                for claim in edge_axioms(graph, inhibited_state, relation, LBP[row["state"].rsplit("/", 1)[1]]):
                     expected |= {str(source) for source in graph.objects(claim, DCTERMS.source)}
         listed = set(row["sources"].split(" "))
         assert listed == expected and row["source"] in listed
@@ -97,7 +93,7 @@ def check_claim_columns(graph: Graph, rows: list[dict], subject: str, relation: 
     for row in rows:
         if not row["source"] or not row[subject] or row[relation] is None:
             continue
-        claims = [claim for claim in claims_of(graph, _node(row[subject]), _node(row[relation]), _node(row[target]))
+        claims = [claim for claim in edge_axioms(graph, _node(row[subject]), _node(row[relation]), _node(row[target]))
                   if (claim, DCTERMS.source, _node(row["source"])) in graph]
         assert claims, row
         codes = {str(code) for claim in claims for code in graph.objects(claim, LBP.evidenceCode)}
@@ -109,7 +105,7 @@ def check_claim_columns(graph: Graph, rows: list[dict], subject: str, relation: 
         assert hedges_seen[key] <= (hedges or {None}), row
         checked += 1
     for key, seen in hedges_seen.items():  # one row per hedge: every hedge shows
-        claims = [c for c in claims_of(graph, *(_node(v) for v in key[:3])) if (c, DCTERMS.source, _node(key[3])) in graph]
+        claims = [c for c in edge_axioms(graph, *(_node(v) for v in key[:3])) if (c, DCTERMS.source, _node(key[3])) in graph]
         assert seen == ({str(h) for c in claims for h in graph.objects(c, LBP.hedge)} or {None}), key
     return checked
 

@@ -5,6 +5,7 @@ The browser tests need /usr/bin/chromium (apt: chromium) and the Playwright clie
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -96,6 +97,27 @@ def chromium():
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+#: how long Playwright waits for an element or an answer (a loaded machine is slow to answer)
+PAGE_TIMEOUT_MS = 30_000
+
+
+@contextlib.contextmanager
+def page_at_width(chromium, width: int, **context_options):
+    """A fresh page at ``width`` px (a phone's height below 600 px), closed afterwards; the test fails
+    on any script error the page raised."""
+    context = chromium.new_context(viewport={"width": width, "height": 844 if width < 600 else 900},
+                                   **context_options)
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
+    browser_page = context.new_page()
+    errors: list[str] = []
+    browser_page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        yield browser_page
+    finally:
+        context.close()
+    assert not errors, f"script errors on the page: {errors}"
 
 
 @pytest.fixture(scope="session")

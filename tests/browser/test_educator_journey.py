@@ -8,25 +8,19 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.conftest import page_at_width
+
 pytestmark = pytest.mark.browser
 
 WIDTHS = {"laptop": 1280, "phone": 390}
-TIMEOUT_MS = 30_000
 
 
 @pytest.fixture(params=list(WIDTHS), ids=list(WIDTHS))
 def page(request, chromium):
     """A fresh browser page at one of the two widths, failing the test on any script error."""
-    width = WIDTHS[request.param]
-    context = chromium.new_context(viewport={"width": width, "height": 900 if width > 600 else 844})
-    context.set_default_timeout(TIMEOUT_MS)
-    browser_page = context.new_page()
-    errors: list[str] = []
-    browser_page.on("pageerror", lambda error: errors.append(str(error)))
-    browser_page.width_name = request.param
-    yield browser_page
-    context.close()
-    assert not errors, f"script errors on the page: {errors}"
+    with page_at_width(chromium, WIDTHS[request.param]) as browser_page:
+        browser_page.width_name = request.param
+        yield browser_page
 
 
 def expect(locator):

@@ -14,26 +14,20 @@ import urllib.request
 
 import pytest
 
+from tests.browser.conftest import page_at_width
+
 pytestmark = pytest.mark.browser
 
 WIDTHS = (390, 1024, 1280)
-TIMEOUT_MS = 30_000
 PATH = {"from": "prolonged sitting", "to": "low back pain"}
 
 
 @pytest.fixture(params=WIDTHS, ids=[f"{w}px" for w in WIDTHS])
 def page(request, chromium):
     """A fresh page at one width, failing the test on any script error."""
-    width = request.param
-    context = chromium.new_context(viewport={"width": width, "height": 844 if width < 600 else 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    browser_page = context.new_page()
-    errors: list[str] = []
-    browser_page.on("pageerror", lambda error: errors.append(str(error)))
-    browser_page.width = width
-    yield browser_page
-    context.close()
-    assert not errors, f"script errors on the page: {errors}"
+    with page_at_width(chromium, request.param) as browser_page:
+        browser_page.width = request.param
+        yield browser_page
 
 
 def explain_answer(live_server) -> list[dict]:

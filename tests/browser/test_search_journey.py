@@ -8,27 +8,20 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.conftest import PAGE_TIMEOUT_MS, page_at_width
+
 pytestmark = pytest.mark.browser
 
 WIDTHS = {"phone": 390, "small-laptop": 1024, "laptop": 1280}
-TIMEOUT_MS = 30_000
 SEARCH_BOX = "Find a muscle, posture, state or symptom"
 
 
 @pytest.fixture(params=list(WIDTHS), ids=list(WIDTHS))
 def page(request, chromium):
     """A fresh page at one width, failing the test on any script error."""
-    width = WIDTHS[request.param]
-    context = chromium.new_context(viewport={"width": width, "height": 844 if width < 600 else 900},
-                                   accept_downloads=True)
-    context.set_default_timeout(TIMEOUT_MS)
-    browser_page = context.new_page()
-    errors: list[str] = []
-    browser_page.on("pageerror", lambda error: errors.append(str(error)))
-    browser_page.width_name = request.param
-    yield browser_page
-    context.close()
-    assert not errors, f"script errors on the page: {errors}"
+    with page_at_width(chromium, WIDTHS[request.param], accept_downloads=True) as browser_page:
+        browser_page.width_name = request.param
+        yield browser_page
 
 
 def expect(locator):
@@ -36,7 +29,7 @@ def expect(locator):
     take more than their default 5 s to answer a suggestion)."""
     from playwright.sync_api import expect as playwright_expect
 
-    playwright_expect.set_options(timeout=TIMEOUT_MS)
+    playwright_expect.set_options(timeout=PAGE_TIMEOUT_MS)
     return playwright_expect(locator)
 
 

@@ -236,7 +236,6 @@ _PATHS_OVER_GRAPHS = ("Virtuoso 7.2 answers a property path (* or +) joined with
                       "dataset of several default graphs (openlink/virtuoso-opensource#109, #127)")
 _OPTIONAL_DROPPED = ("Virtuoso 7.2 drops OPTIONAL values of a subquery that follows a path (assessments: a "
                      "finding that points nowhere; attachments: the nearest bone; queries/README.md)")
-_NO_BOOLEANS = "Virtuoso 7.2 has no boolean values: EXISTS and true come back as integers or \"1\"^^xsd:boolean"
 
 #: Queries Virtuoso 7.2 (Debian's virtuoso-opensource-7) answers differently from the embedded
 #: store, kept as strict expected failures: a rewrite that makes one portable shows up as XPASS and
@@ -244,9 +243,7 @@ _NO_BOOLEANS = "Virtuoso 7.2 has no boolean values: EXISTS and true come back as
 VIRTUOSO_DEVIATIONS = {
     **{name: _PATHS_OVER_GRAPHS for name in ("causes", "downstream", "inhibitors", "prose-entity-claims")},
     **{name: _OPTIONAL_DROPPED for name in ("assessments", "attachments")},
-    "muscle-group-members": _NO_BOOLEANS,
     "explain": "Virtuoso 7.2 fails to run it (500, VECSL: Internal error, ssl refd before set)",
-    "describe-outgoing": "DESCRIBE is the engine's choice: Virtuoso 7.2 adds the triples pointing at the entity",
 }
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ctypes
 import fcntl
+import functools
 import gc
 import os
 import shutil
@@ -19,8 +20,8 @@ from typing import Iterator, Mapping, Sequence
 
 import pyoxigraph as ox
 
-from service.store.interface import (ASSERTED_GRAPH, INFERRED_GRAPH, GraphNames, LoadedData, QueryDataset,
-                                     graph_to_ntriples)
+from service.store.interface import ASSERTED_GRAPH, INFERRED_GRAPH, GraphNames, LoadedData, QueryDataset
+from service.store.sparql_tokens import tokenize
 
 #: Snapshots of other versions older than this are removed when a new one is written.
 STALE_SNAPSHOT_SECONDS = 24 * 3600
@@ -28,10 +29,13 @@ STALE_SNAPSHOT_SECONDS = 24 * 3600
 
 
 
-def evaluate_on(store: ox.Store, sparql: str, dataset: QueryDataset,
+def evaluate_on(store: ox.Store, sparql: str, dataset: QueryDataset | None,
                 substitutions: Mapping[str, object] | None = None, base_iri: str | None = None):
-    """Evaluate a query on a pyoxigraph store (in this process, or in a worker over a snapshot)."""
-    options = dataset.query_options()
+    """Evaluate a query on a pyoxigraph store (in this process, or in a worker over a snapshot).
+
+    ``dataset`` None: over the store's own default graph.
+    """
+    options = dataset.query_options() if dataset is not None else {}
     if base_iri:
         options["base_iri"] = base_iri
     if substitutions:
@@ -81,6 +85,13 @@ class OxigraphStore(GraphNames):
     has_inferred: bool = False
     triple_count: int = 0
     graph_sizes: dict[str, int] = field(default_factory=dict)
+    #: the modules' triples again, merged into one default graph: what the service's own queries
+    #: read (built from ``store`` unless given; see ``_asserted_for``)
+    asserted: ox.Store | None = field(default=None, repr=False)
+
+    def __post_init__(self):
+        if self.asserted is None and self.module_graphs:
+            self.asserted = merged_default_graph(self.store, self.module_graphs)
 
     @classmethod
     def from_modules(cls, modules: Sequence, inferred: bytes | None = None,
@@ -132,15 +143,36 @@ class OxigraphStore(GraphNames):
         materialised inferences would repeat those claims without their sources. /sparql
         answers over every graph unless the request names some (see ``resolve_dataset``).
         """
-        options = self.resolve_dataset(default_graph_uris, named_graph_uris).query_options()
+        dataset = self.resolve_dataset(default_graph_uris, named_graph_uris)
+        asserted = self._asserted_for(sparql, dataset)
+        options = {} if asserted is not None else dataset.query_options()
         if substitutions:
             options["substitutions"] = substitutions
-        return self.store.query(sparql, **options)
+        return (self.store if asserted is None else asserted).query(sparql, **options)
 
     def evaluate(self, sparql: str, dataset: QueryDataset, substitutions: Mapping[str, object] | None = None,
                  base_iri: str | None = None):
         """Evaluate any query over a dataset (``substitutions``: variable name -> term)."""
+        asserted = self._asserted_for(sparql, dataset)
+        if asserted is not None:
+            return evaluate_on(asserted, sparql, None, substitutions, base_iri)
         return evaluate_on(self.store, sparql, dataset, substitutions, base_iri)
+
+    def _asserted_for(self, sparql: str, dataset: QueryDataset) -> ox.Store | None:
+        """The merged copy of the modules, when it answers this query over this dataset alike.
+
+        Oxigraph evaluates every pattern once per graph of a default graph given as a list, so
+        over the seven modules the service's own queries took 2-3 times as long as over one graph
+        holding the same triples (muscles-by-spinal-level 0.70 -> 0.27 ms, compensators 4.2 ->
+        1.4 ms, lower-crossed-pattern 22 -> 12 ms, bundled ontology). The copy costs memory (about
+        38 MiB a process per 100k triples), and it holds no named graphs: a query that names
+        graphs itself (GRAPH, FROM, SERVICE) reads the store.
+        """
+        if (self.asserted is None or dataset.default_graphs is None
+                or set(dataset.default_graphs) != set(self.module_graphs)
+                or dataset.named_graphs not in (None, ())):
+            return None
+        return None if names_graphs(sparql) else self.asserted
 
     def write_snapshot(self, cache_dir: str | os.PathLike) -> Path:
         """Write the store to ``<cache_dir>/query-store/<version>`` once; return that directory.
@@ -172,6 +204,25 @@ class OxigraphStore(GraphNames):
             shutil.rmtree(building, ignore_errors=True)
         _remove_stale_snapshots(root, keep=target)
         return target
+
+
+def merged_default_graph(store: ox.Store, graphs: Sequence[str]) -> ox.Store:
+    """A new in-memory store holding the triples of ``graphs`` in its default graph.
+
+    Copied as N-Triples in Oxigraph itself (no Python object per triple): blank nodes keep the
+    store's names, so an answer's blank nodes are the ones a query of the store would name.
+    """
+    merged = ox.Store()
+    for graph in dict.fromkeys(graphs):
+        merged.bulk_load(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph)),
+                         ox.RdfFormat.N_TRIPLES)
+    return merged
+
+
+@functools.lru_cache(maxsize=512)
+def names_graphs(sparql: str) -> bool:
+    """Whether a query chooses graphs itself (GRAPH, FROM, SERVICE): cached, the texts are few."""
+    return any(token.is_word("GRAPH", "FROM", "SERVICE") for token in tokenize(sparql))
 
 
 @contextmanager

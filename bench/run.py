@@ -7,7 +7,7 @@ answers, left to finish loading, measured and stopped before the next starts, so
 compete for the cores. The table (figures and ratios) is printed and saved as markdown, with the
 raw results as JSON next to it.
 
-    python -m bench.run --sizes 10k,100k,1m --duration 5 --output bench/RESULTS.md
+    python -m bench.run --sizes 10k,100k,1m --duration 5 --output bench/RESULTS-peers.md
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from bench import generate, load, machine, report, servers
 from bench.workloads import Workload, service_workloads
 
 PEERS = (report.OXIGRAPH, report.RDFLIB_ENDPOINT)
-DEFAULT_OUTPUT = Path("bench/RESULTS.md")
+DEFAULT_OUTPUT = Path("bench/RESULTS-peers.md")
 DEFAULT_CACHE_DIR = Path("var/bench")
 NOISY_NOTE = ("Measured with wrk on 127.0.0.1: the load generator shares the machine's cores with "
               "the server, so absolute figures are lower than on a dedicated client; ratios taken in "

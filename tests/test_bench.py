@@ -17,7 +17,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from bench import generate, load, report, run, servers
+from bench import generate, load, remote_engines, report, run, servers
 from bench.workloads import Workload, service_workloads
 from service.kg.catalog import Catalog
 from service.paths import ONTOLOGY_DIR, PROJECT_ROOT, QUERIES_DIR
@@ -279,7 +279,7 @@ def test_the_load_tools_refuse_any_host_but_loopback():
 
 def test_every_documented_option_of_lbp_kg_bench_is_accepted():
     readme = (PROJECT_ROOT / "bench" / "README.md").read_text(encoding="utf-8")
-    readme = readme.split("## Over a remote engine")[0]  # bench.remote_engines has options of its own
+    readme = readme.split("## What the service adds over its engine")[0]  # bench.remote_engines has its own
     documented = set(re.findall(r"`(--[a-z-]+)", readme))
     accepted = {option for action in run.build_parser()._actions for option in action.option_strings}
     assert documented and documented <= accepted
@@ -414,3 +414,12 @@ def test_peers_get_a_query_too_long_for_a_url_as_a_post(monkeypatch):
     (short_path, short_form), (long_path, long_form) = calls
     assert short_path == "/query?query=ASK%20%7B%7D" and short_form is None
     assert long_path == "/query" and long_form.startswith("query=ASK%20%7B%7D%20%20")
+
+
+def test_every_documented_option_of_the_engines_run_is_accepted():
+    readme = (PROJECT_ROOT / "bench" / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"`(--[a-z-]+)", readme.split("## What the service adds over its engine")[1]))
+    accepted = {option for action in remote_engines.build_parser()._actions for option in action.option_strings}
+    assert documented and documented <= accepted
+    args = remote_engines.build_parser().parse_args(["--embedded-size", "none", "--size", "10k"])
+    assert (args.embedded_size, args.size, args.engines) == ("none", "10k", "oxigraph,virtuoso")

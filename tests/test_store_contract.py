@@ -245,7 +245,6 @@ VIRTUOSO_DEVIATIONS = {
     **{name: _PATHS_OVER_GRAPHS for name in ("causes", "downstream", "inhibitors")},
     **{name: _OPTIONAL_DROPPED for name in ("assessments", "attachments")},
     "muscle-group-members": _NO_BOOLEANS,
-    "explain": "Virtuoso 7.2 fails to run it (500, VECSL: Internal error, ssl refd before set)",
     "describe-outgoing": "DESCRIBE is the engine's choice: Virtuoso 7.2 adds the triples pointing at the entity",
 }
 

@@ -241,9 +241,8 @@ _OPTIONAL_DROPPED = ("Virtuoso 7.2 drops OPTIONAL values of a subquery that foll
 #: store, kept as strict expected failures: a rewrite that makes one portable shows up as XPASS and
 #: must take it off this list. queries/README.md says which constructs to avoid and why.
 VIRTUOSO_DEVIATIONS = {
-    **{name: _PATHS_OVER_GRAPHS for name in ("causes", "downstream", "inhibitors", "prose-entity-claims")},
+    **{name: _PATHS_OVER_GRAPHS for name in ("causes", "downstream", "inhibitors")},
     **{name: _OPTIONAL_DROPPED for name in ("assessments", "attachments")},
-    "explain": "Virtuoso 7.2 fails to run it (500, VECSL: Internal error, ssl refd before set)",
 }
 
 

@@ -242,7 +242,7 @@ _NO_BOOLEANS = "Virtuoso 7.2 has no boolean values: EXISTS and true come back as
 #: store, kept as strict expected failures: a rewrite that makes one portable shows up as XPASS and
 #: must take it off this list. queries/README.md says which constructs to avoid and why.
 VIRTUOSO_DEVIATIONS = {
-    **{name: _PATHS_OVER_GRAPHS for name in ("causes", "downstream", "inhibitors", "prose-entity-claims")},
+    "prose-entity-claims": _PATHS_OVER_GRAPHS,
     **{name: _OPTIONAL_DROPPED for name in ("assessments", "attachments")},
     "muscle-group-members": _NO_BOOLEANS,
     "explain": "Virtuoso 7.2 fails to run it (500, VECSL: Internal error, ssl refd before set)",

@@ -232,8 +232,6 @@ def _examples():
 RDFLIB_DEVIATIONS: frozenset[str] = frozenset()
 
 
-_PATHS_OVER_GRAPHS = ("Virtuoso 7.2 answers a property path (* or +) joined with other patterns as empty over a "
-                      "dataset of several default graphs (openlink/virtuoso-opensource#109, #127)")
 _OPTIONAL_DROPPED = ("Virtuoso 7.2 drops OPTIONAL values of a subquery that follows a path (assessments: a "
                      "finding that points nowhere; attachments: the nearest bone; queries/README.md)")
 
@@ -241,7 +239,6 @@ _OPTIONAL_DROPPED = ("Virtuoso 7.2 drops OPTIONAL values of a subquery that foll
 #: store, kept as strict expected failures: a rewrite that makes one portable shows up as XPASS and
 #: must take it off this list. queries/README.md says which constructs to avoid and why.
 VIRTUOSO_DEVIATIONS = {
-    **{name: _PATHS_OVER_GRAPHS for name in ("causes", "downstream", "inhibitors")},
     **{name: _OPTIONAL_DROPPED for name in ("assessments", "attachments")},
 }
 

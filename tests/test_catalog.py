@@ -137,9 +137,10 @@ _CAUSAL_FAMILY = re.compile(r"\((lbp:causes(?:\s*[|,]\s*lbp:\w+)+)\)")
 def test_every_spelled_out_causal_family_is_the_sub_properties_of_lbp_causes(modules_graph):
     # Paths cannot follow rdfs:subPropertyOf, and Virtuoso 7.2 cannot join a table of them
     # (queries/README.md), so the queries name the family; a new sub-property must be added to each.
+    # A list may name other relations too (internal/prose-entity-claims adds indicates, treats...).
     family = {str(p).rsplit("/", 1)[-1] for p in modules_graph.transitive_subjects(RDFS.subPropertyOf, LBP.causes)}
     spelled = {(path.relative_to(QUERIES_DIR), match) for path in sorted(QUERIES_DIR.rglob("*.rq"))
                for match in _CAUSAL_FAMILY.findall(path.read_text())}
     assert {name for name, _ in spelled} >= {Path(f"{n}.rq") for n in ("causes", "downstream", "inhibitors")}
     for name, match in spelled:
-        assert {term.strip().removeprefix("lbp:") for term in re.split(r"[|,]", match)} == family, name
+        assert {term.strip().removeprefix("lbp:") for term in re.split(r"[|,]", match)} >= family, name

@@ -234,8 +234,6 @@ RDFLIB_DEVIATIONS: frozenset[str] = frozenset()
 
 _PATHS_OVER_GRAPHS = ("Virtuoso 7.2 answers a property path (* or +) joined with other patterns as empty over a "
                       "dataset of several default graphs (openlink/virtuoso-opensource#109, #127)")
-_OPTIONAL_DROPPED = ("Virtuoso 7.2 drops OPTIONAL values of a subquery that follows a path (assessments: a "
-                     "finding that points nowhere; queries/README.md)")
 _NO_BOOLEANS = "Virtuoso 7.2 has no boolean values: EXISTS and true come back as integers or \"1\"^^xsd:boolean"
 
 #: Queries Virtuoso 7.2 (Debian's virtuoso-opensource-7) answers differently from the embedded
@@ -243,7 +241,6 @@ _NO_BOOLEANS = "Virtuoso 7.2 has no boolean values: EXISTS and true come back as
 #: must take it off this list. queries/README.md says which constructs to avoid and why.
 VIRTUOSO_DEVIATIONS = {
     **{name: _PATHS_OVER_GRAPHS for name in ("causes", "downstream", "inhibitors", "prose-entity-claims")},
-    "assessments": _OPTIONAL_DROPPED,
     "muscle-group-members": _NO_BOOLEANS,
     "explain": "Virtuoso 7.2 fails to run it (500, VECSL: Internal error, ssl refd before set)",
     "describe-outgoing": "DESCRIBE is the engine's choice: Virtuoso 7.2 adds the triples pointing at the entity",

@@ -232,7 +232,6 @@ def _examples():
 RDFLIB_DEVIATIONS: frozenset[str] = frozenset()
 
 
-
 #: Queries Virtuoso 7.2 (Debian's virtuoso-opensource-7) answers differently from the embedded
 #: store, kept as strict expected failures with their reasons: none since every named and internal
 #: query was rewritten in the subset it answers right (queries/README.md says which constructs to

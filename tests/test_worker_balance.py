@@ -2,8 +2,8 @@
 
 gunicorn's workers share one listening socket and whichever is awake accepts, so a burst of
 connections could all land on one worker while another stood idle (with the GIL, a third of the
-pair's rate: see service/web/buffering_worker.py and bench/RESULTS.md). The worker steps back from
-accepting for ``STEP_BACK_SECONDS`` after each connection beyond its thread count.
+pair's rate: see service/web/buffering_worker.py and bench/RESULTS-layers.md). The worker steps
+back from accepting for ``STEP_BACK_SECONDS`` after each connection beyond its thread count.
 """
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from typing import Iterator, Mapping, Sequence
 
 import pyoxigraph as ox
 
-from service.store.interface import ASSERTED_GRAPH, INFERRED_GRAPH, GraphNames, LoadedData, QueryDataset
+from service.store.interface import INFERRED_GRAPH, EvaluatingStore, LoadedData, QueryDataset
 from service.store.sparql_tokens import tokenize
 
 #: Snapshots of other versions older than this are removed when a new one is written.
@@ -72,11 +72,17 @@ def snapshot_lock(cache_dir: str | os.PathLike, version: str) -> Iterator[None]:
 
 
 @dataclass
-class OxigraphStore(GraphNames):
+class OxigraphStore(EvaluatingStore):
     """An Oxigraph store holding one named graph per module, in this process's memory (the default).
 
     Graphs that outgrow one process go to an engine people already run, through the remote
     backend (docs/deployment.md), not to home-made storage modes here.
+
+    ``query`` (from ``EvaluatingStore``) runs the service's own queries over the asserted graphs
+    by default: entity pages, named queries and the label index report sourced claims, so they
+    read what the modules assert and follow sub-properties themselves; materialised inferences
+    would repeat those claims without their sources. /sparql answers over every graph unless the
+    request names some (see ``resolve_dataset``).
     """
 
     store: ox.Store
@@ -133,22 +139,6 @@ class OxigraphStore(GraphNames):
                           [self.graph_sizes.get(g, 0) for g in modules],
                           sorted_ntriples(INFERRED_GRAPH) if self.has_inferred else None,
                           source_version=self.version)
-
-    def query(self, sparql: str, *, substitutions: dict | None = None,
-              default_graph_uris: Sequence[str] = (ASSERTED_GRAPH,), named_graph_uris: Sequence[str] = ()):
-        """Run one of the service's own queries; by default over the asserted graphs only.
-
-        The service's own queries (entity pages, named queries, the label index) report sourced
-        claims, so they read what the modules assert and follow sub-properties themselves;
-        materialised inferences would repeat those claims without their sources. /sparql
-        answers over every graph unless the request names some (see ``resolve_dataset``).
-        """
-        dataset = self.resolve_dataset(default_graph_uris, named_graph_uris)
-        asserted = self._asserted_for(sparql, dataset)
-        options = {} if asserted is not None else dataset.query_options()
-        if substitutions:
-            options["substitutions"] = substitutions
-        return (self.store if asserted is None else asserted).query(sparql, **options)
 
     def evaluate(self, sparql: str, dataset: QueryDataset, substitutions: Mapping[str, object] | None = None,
                  base_iri: str | None = None):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,20 @@ from tests import engines
 
 #: The project's reference identifiers and anatomy facts, kept in the repository with their sources.
 REFERENCE_DIR = ONTOLOGY_DIR / "reference"
+
+
+def pytest_collection_modifyitems(items):
+    """Give each API operation schemathesis tests (tests/test_openapi_fuzz.py) an id of its own.
+
+    schemathesis 4.32 names its items ``test[GET /path]`` but pytest 9 builds an item's id from its
+    original name, so every operation got the same id: a failure did not say which operation, and
+    pytest-xdist, which schedules by id, ran 2 of the 54 operations. The operation's label becomes
+    the id's parameters, as pytest.mark.parametrize would write them.
+    """
+    for item in items:
+        label = getattr(item, "operation_label", None)
+        if label is not None and item.id.params is None:
+            item._id = replace(item.id, params=label)
 
 
 @pytest.fixture(scope="session")

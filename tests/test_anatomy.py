@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal, Namespace, URIRef

@@ -9,7 +9,7 @@ from collections import deque
 
 import pytest
 from rdflib import OWL, RDF, RDFS, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, SKOS, XSD
+from rdflib.namespace import DCTERMS, SKOS
 
 from service.paths import ONTOLOGY_DIR
 from service.kg.rdf_files import parse_rdf_file

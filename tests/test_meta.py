@@ -5,7 +5,6 @@ import re
 
 from openapi_spec_validator import validate
 
-from service import create_app
 
 #: routes that serve files rather than API resources
 UNDOCUMENTED = {"/static/<path:filename>", "/assets/<path:name>"}

@@ -37,7 +37,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from rdflib import Graph, URIRef
+from rdflib import Graph
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import OWL, RDF
 

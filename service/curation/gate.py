@@ -27,7 +27,7 @@ from typing import Callable
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import OWL, RDF, RDFS, SH
+from rdflib.namespace import OWL, RDF, RDFS
 
 from service.curation import conventions
 from service.kg import ontology

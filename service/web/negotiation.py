@@ -13,7 +13,7 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header, parse_options_header
 
 from service.kg.jsonld import applied_profiles
-from service.kg.media_types import FORMAT_ALIASES, GRAPH_TYPES, RDFLIB_FORMAT, SOLUTION_TYPES  # noqa: F401 (re-exported)
+from service.kg.media_types import FORMAT_ALIASES, GRAPH_TYPES, SOLUTION_TYPES  # noqa: F401 (re-exported)
 
 class NotAcceptable(ValueError):
     """None of the media types the client accepts can be produced."""

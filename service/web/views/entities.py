@@ -15,7 +15,7 @@ from service.web import http_cache
 from service.web.views import search
 from service.kg.describe import describe_entity, entity_page, ontology_name
 from service.web.errors import ApiError
-from service.web.negotiation import (FORMAT_ALIASES, GRAPH_TYPES, RDFLIB_FORMAT, NotAcceptable, answer_content_type,
+from service.web.negotiation import (FORMAT_ALIASES, GRAPH_TYPES, NotAcceptable, answer_content_type,
                                      choose_media_type)
 from service.kg.jsonld import CONTEXT_IRI, context_bytes, serialize_graph
 from service.prose.lexicon import lexicon_for

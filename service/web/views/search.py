@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, request
 
-from service.kg import ask, labels
+from service.kg import ask
 from service.kg.describe import one_line_definition
 from service.web.errors import ApiError, prefers_html
 from service.web.views.named_queries import CATALOG_KEY

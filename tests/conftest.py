@@ -75,6 +75,13 @@ def make_app(tmp_path):
     return build
 
 
+def stop_query_workers(app) -> None:
+    """Stop the worker processes the app started for /sparql; its first query starts them, if any came."""
+    executor = app.extensions["lbp_kg"].extras.get("query_executor")
+    if executor is not None:
+        executor.close()
+
+
 def edge_axioms(graph: Graph, subject, relation, target) -> list:
     """The owl:Axiom nodes that annotate the edge subject -relation-> target (its claims)."""
     return [axiom for axiom in graph.subjects(OWL.annotatedSource, subject)

@@ -9,6 +9,7 @@ import pytest
 from service import create_app
 from service.web.http_cache import ResultCache
 from service.web.query_response import query_executor
+from tests.conftest import stop_query_workers
 
 COMPENSATORS = "/queries/compensators?muscle=gluteus%20medius"
 SPARQL_GET = "/sparql?query=ASK%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D"
@@ -21,7 +22,7 @@ def cache_app():
     application = create_app({"http_max_age": 120, "query_timeout": 5.0})
     application.config["TESTING"] = True
     yield application
-    application.extensions["lbp_kg"].extras["query_executor"].close()
+    stop_query_workers(application)
 
 
 @pytest.fixture()

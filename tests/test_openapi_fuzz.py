@@ -26,6 +26,7 @@ from schemathesis.checks import (content_type_conformance, not_a_server_error, r
 
 from service import create_app
 from service.web.views.meta import openapi_document
+from tests.conftest import stop_query_workers
 
 EXAMPLES = int(os.environ.get("LBP_KG_FUZZ_EXAMPLES", "15"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
@@ -74,9 +75,7 @@ def writable_app(tmp_path_factory):
                       "change_log": str(root / "changes.jsonl"), "writes_enabled": True,
                       "write_tokens": {TOKEN: "the tests below, never the fuzzer"}})
     yield app
-    executor = app.extensions["lbp_kg"].extras.get("query_executor")  # started by the first query
-    if executor is not None:
-        executor.close()
+    stop_query_workers(app)
 
 
 @schemathesis.serializer("application/n-triples", "application/sparql-update", "application/sparql-query")

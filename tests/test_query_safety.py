@@ -12,6 +12,7 @@ from werkzeug.serving import make_server
 from service.engine.query_guard import QueryRefused, inspect_query
 from service.web.query_response import query_executor
 from test_sparql_protocol import ANATOMY, CLINICAL, tiny_app
+from tests.conftest import stop_query_workers
 
 TIMEOUT = 1.5
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"?s{i} ?p{i} ?o{i} ." for i in range(40)) + " }"
@@ -93,9 +94,7 @@ def loopback():
 def app(tmp_path_factory):
     application = tiny_app(str(tmp_path_factory.mktemp("cache")), query_timeout=TIMEOUT, max_body_bytes=4096)
     yield application
-    executor = application.extensions["lbp_kg"].extras.get("query_executor")
-    if executor is not None:
-        executor.close()
+    stop_query_workers(application)
 
 
 @pytest.fixture()

@@ -17,6 +17,7 @@ from service.config import Settings
 from service.kg.knowledge import KnowledgeBase
 from service.kg.ontology import Module
 from service.store import ASSERTED_GRAPH, OxigraphStore
+from tests.conftest import stop_query_workers
 
 ANATOMY = "https://w3id.org/lbp-kg/test/anatomy"
 CLINICAL = "https://w3id.org/lbp-kg/test/clinical"
@@ -48,7 +49,7 @@ def tiny_app(cache_dir: str, **settings) -> Flask:
 def tiny(tmp_path_factory):
     app = tiny_app(str(tmp_path_factory.mktemp("cache")), max_rows=2)
     yield app.test_client()
-    app.extensions["lbp_kg"].extras["query_executor"].close()
+    stop_query_workers(app)
 
 
 def labels(response) -> list[str]:

@@ -28,6 +28,7 @@ from service.kg.labels import LabelIndex
 from service.paths import QUERIES_DIR
 from service.store import ASSERTED_GRAPH, INFERRED_GRAPH, OxigraphStore, UnknownGraphError
 from tests.engines import free_port
+from tests.conftest import stop_query_workers
 
 #: "remote" is the remote backend over Oxigraph server, "virtuoso" the same over Debian's Virtuoso 7
 BACKENDS = ("oxigraph", "rdflib", "remote", "virtuoso")
@@ -93,9 +94,7 @@ def apps(settings, request):
 
     yield get
     for app in built.values():
-        executor = app.extensions["lbp_kg"].extras.get("query_executor")
-        if executor is not None:
-            executor.close()
+        stop_query_workers(app)
 
 
 @pytest.fixture(params=BACKENDS)

@@ -13,6 +13,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 
 from service import create_app
 from service.curation.change_log import ChangeLog
+from tests.conftest import stop_query_workers
 
 EXTENSIONS = Path(__file__).parent / "data" / "extensions"
 EXAMPLE = EXTENSIONS / "psoas-minor.ttl"
@@ -55,12 +56,6 @@ def make_app(root: Path, **settings):
     return app
 
 
-def close(app) -> None:
-    executor = app.extensions["lbp_kg"].extras.get("query_executor")
-    if executor is not None:
-        executor.close()
-
-
 @pytest.fixture(scope="module")
 def root(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("writes")
@@ -73,7 +68,7 @@ def writable(root):
     """An app with writes on, over an empty extensions directory of its own."""
     app = make_app(root)
     yield app
-    close(app)
+    stop_query_workers(app)
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +76,7 @@ def other_worker(root, writable):
     """A second app on the same directory, standing in for another gunicorn worker."""
     app = make_app(root)
     yield app
-    close(app)
+    stop_query_workers(app)
 
 
 ONTOLOGY_FORMATS = ("ttl", "jsonld", "nt", "rdf")
@@ -304,7 +299,7 @@ def test_without_java_writes_are_refused_with_503_and_change_nothing(tmp_path, m
         assert not (tmp_path / "extensions" / "psoas-minor.ttl").exists()
         assert not (tmp_path / "changes.jsonl").exists()
     finally:
-        close(app)
+        stop_query_workers(app)
 
 
 def test_a_torn_last_line_of_the_change_log_is_skipped_with_a_warning(tmp_path, caplog):

@@ -118,9 +118,9 @@ def twin_client(tmp_path_factory):
     """A service with an extension module that makes "glute med" name two muscles."""
     extensions = tmp_path_factory.mktemp("extensions")
     (extensions / "twins.ttl").write_text(TWIN_SYNONYMS, encoding="utf-8")
-    # the gate rejects the unsourced synonym; served by override, as this test is about ambiguous names
+    # the gate would reject the unsourced synonym; served unjudged, as this test is about ambiguous names
     app = create_app({"extensions_dir": str(extensions), "cache_dir": str(tmp_path_factory.mktemp("cache")),
-                      "serve_failed_extensions": True})
+                      "gate_extensions_at_load": False})
     app.config["TESTING"] = True
     return app.test_client()
 

@@ -85,12 +85,28 @@ class Server:
         self.log.close()
 
 
+def _install_example(root: Path) -> Path:
+    (root / "extensions").mkdir()
+    shutil.copy(EXAMPLE, root / "extensions" / "psoas-minor.ttl")
+    return root
+
+
+@pytest.fixture(scope="session")
+def example_verdict(tmp_path_factory) -> Path:
+    """The gate's verdict on the example, judged once: the servers below start without judging it again."""
+    from service.curation.admission import admit_extensions
+
+    judged = _install_example(tmp_path_factory.mktemp("judged"))
+    admitted, verdicts = admit_extensions(judged / "extensions", judged / "cache")
+    assert admitted, f"the example must pass the gate: {verdicts}"
+    return judged / "cache" / "gate"
+
+
 @pytest.fixture
-def root(tmp_path) -> Path:
-    """A directory with the worked example installed as the only extension."""
-    (tmp_path / "extensions").mkdir()
-    shutil.copy(EXAMPLE, tmp_path / "extensions" / "psoas-minor.ttl")
-    return tmp_path
+def root(tmp_path, example_verdict) -> Path:
+    """A directory with the worked example installed as the only extension (its verdict cached)."""
+    shutil.copytree(example_verdict, tmp_path / "cache" / "gate")
+    return _install_example(tmp_path)
 
 
 def _log_lines(root: Path) -> list[dict]:

@@ -386,6 +386,7 @@ def test_a_probe_and_a_capped_run_given_a_body_post_it():
     assert server.seen == [("POST", "application/x-www-form-urlencoded", form)] * 4
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not shutil.which("wrk"), reason="wrk is not installed (apt-get install wrk; make bench does)")
 def test_wrk_given_a_body_posts_it_on_every_request():
     form = b"query=" + b"ASK%20%7B%7D" * 1000

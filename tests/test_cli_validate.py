@@ -17,6 +17,9 @@ from service.paths import ONTOLOGY_DIR, PROJECT_ROOT
 from service.kg.rdf_files import parse_rdf_file
 from service.curation.validation import merge_graphs
 
+#: the commands validate or reason over the whole ontology (seconds each)
+pytestmark = pytest.mark.slow
+
 DATA = Path(__file__).parent / "data" / "shapes"
 MUSCLE_WITHOUT_INSERTION = DATA / "invalid" / "muscle-without-insertion.ttl"
 needs_java = pytest.mark.skipif(shutil.which("java") is None, reason="HermiT needs a Java runtime")

@@ -5,6 +5,9 @@ import pytest
 
 from tests.engines import listening_addresses
 
+#: starts Oxigraph server and Virtuoso (seconds)
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize("engine", ["virtuoso_process", "oxigraph_server_process"])
 def test_an_engine_listens_on_loopback_only(request, engine):

@@ -71,6 +71,7 @@ def test_a_syntax_error_reports_line_and_column(executor):
     assert (error.value.line, error.value.column) == (2, 16)
 
 
+@pytest.mark.slow
 def test_a_runaway_query_is_killed_at_the_deadline_and_the_pool_recovers(executor):
     executor.start()
     before = {worker.process.pid for worker in executor.pool._idle}
@@ -83,6 +84,7 @@ def test_a_runaway_query_is_killed_at_the_deadline_and_the_pool_recovers(executo
     assert labels(executor.run(QueryJob(LABEL_OF))) == ["iliacus", "psoas major"]
 
 
+@pytest.mark.slow
 def test_other_queries_are_answered_while_one_runs_away(executor):
     executor.start()
     outcome = {}
@@ -102,6 +104,7 @@ def test_other_queries_are_answered_while_one_runs_away(executor):
     assert "timeout" in outcome
 
 
+@pytest.mark.slow
 def test_a_query_waiting_for_the_only_worker_is_answered_once_the_runaway_is_killed(tmp_path):
     pool = QueryExecutor(store=tiny_store(), cache_dir=str(tmp_path), timeout=TIMEOUT, workers=1)
     pool.start()

@@ -13,6 +13,9 @@ from service import create_app
 from service.cli import main
 from service.paths import PROJECT_ROOT
 
+#: the guide's steps run the gate and a server (seconds)
+pytestmark = pytest.mark.slow
+
 GUIDE = PROJECT_ROOT / "docs" / "extending.md"
 EXAMPLE = PROJECT_ROOT / "tests" / "data" / "extensions" / "psoas-minor.ttl"
 EXAMPLE_IRI = "https://w3id.org/lbp-kg/ontology/extensions/psoas-minor"

@@ -9,6 +9,9 @@ import pytest
 
 from service.curation import admission
 
+#: each test starts servers that judge an extension with the gate (seconds each)
+pytestmark = pytest.mark.slow
+
 GOOD = Path(__file__).parent / "data" / "extensions" / "psoas-minor.ttl"
 #: a well-formed extension the gate rejects: a new muscle with no label, definition or source
 REJECTED = """@prefix lbp: <https://w3id.org/lbp-kg/id/> .

@@ -15,7 +15,7 @@ EXTENSIONS = Path(__file__).parent / "data" / "extensions"
 BROKEN = EXTENSIONS / "broken"
 EXAMPLE = EXTENSIONS / "psoas-minor.ttl"
 needs_java = pytest.mark.skipif(shutil.which("java") is None, reason="HermiT needs a Java runtime")
-pytestmark = needs_java
+pytestmark = [needs_java, pytest.mark.slow]  # each gate run takes seconds
 
 _reports: dict = {}
 

@@ -24,6 +24,9 @@ from service.web.errors import ApiError
 from service.web.request_body import read_body
 from tests.live_server import LiveServer
 
+#: starts the development server and gunicorn (seconds)
+pytestmark = pytest.mark.slow
+
 EXTENSIONS = Path(__file__).parent / "data" / "extensions"
 EXAMPLE_GRAPH = "https://w3id.org/lbp-kg/ontology/extensions/psoas-minor"
 TOKEN = "body-test-token-5d1e"

@@ -20,6 +20,9 @@ import pytest
 
 from tests.engines import free_port, stop
 
+#: starts engines and two lbp-kg instances over each (seconds)
+pytestmark = pytest.mark.slow
+
 LBP_KG = str(Path(sys.executable).parent / "lbp-kg")
 START_SECONDS = 90
 

@@ -183,6 +183,7 @@ def test_jsonld_js_reads_the_answer_with_a_loader_that_refuses_the_network(compa
     assert refused.returncode != 0 and "refused to fetch https://example.org/x.jsonld" in refused.stderr
 
 
+@pytest.mark.slow
 def test_the_whole_ontology_answers_the_profiles_too(client):
     turtle = Graph().parse(data=client.get("/ontology", headers={"Accept": "text/turtle"}).get_data(as_text=True),
                            format="turtle")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from rdflib import Graph
 
@@ -63,6 +64,7 @@ def test_a_directory_side_reads_its_rdf_files_but_not_the_xml_catalogue():
     assert ONTOLOGY_DIR / "catalog-v001.xml" not in files
 
 
+@pytest.mark.slow
 def test_the_cli_compares_the_modules_with_the_modules_plus_the_example(tmp_path):
     new_dir = tmp_path / "new"
     new_dir.mkdir()

@@ -94,6 +94,7 @@ def _operation(generated_client, query):
     return importlib.import_module(f"{generated_client.__name__}.api.named_queries.{snake_case(operation_id(query))}")
 
 
+@pytest.mark.slow
 def test_compensators_called_through_the_generated_client(generated_client, api, client):
     compensators = importlib.import_module(f"{generated_client.__name__}.api.named_queries.query_compensators")
     response = compensators.sync_detailed(client=api, muscle="gluteus medius")

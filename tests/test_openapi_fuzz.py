@@ -28,6 +28,9 @@ from service import create_app
 from service.web.views.meta import openapi_document
 from tests.conftest import stop_query_workers
 
+#: fuzzing campaigns: over 1,700 requests, validations among them (half a minute)
+pytestmark = pytest.mark.slow
+
 EXAMPLES = int(os.environ.get("LBP_KG_FUZZ_EXAMPLES", "15"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
           response_headers_conformance]

@@ -13,6 +13,9 @@ from rdflib import OWL, RDF, URIRef
 from service.kg.rdf_files import parse_rdf_file
 from service.paths import CATALOG_FILE, ONTOLOGY_DIR, ONTOLOGY_HEADER
 
+#: each test loads the ontology in the OWL API under Java (seconds each)
+pytestmark = pytest.mark.slow
+
 MODULES = sorted((ONTOLOGY_DIR / "modules").glob("*.ttl"))
 CORE = "https://w3id.org/lbp-kg/ontology/core"
 

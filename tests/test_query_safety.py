@@ -151,6 +151,7 @@ def server_url(app):
     server.server_close()
 
 
+@pytest.mark.slow
 def test_a_runaway_query_gets_503_in_time_while_other_requests_are_answered(app, server_url):
     with app.app_context():
         query_executor(app.extensions["lbp_kg"]).start()  # both workers up: the test is about the deadline

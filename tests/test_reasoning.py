@@ -13,6 +13,9 @@ from service.curation.reasoning import (JAVA_INSTALL_HINT, JavaNotFoundError, in
                                without_imports)
 from service.curation.validation import merge_graphs
 
+#: each test runs HermiT (seconds each)
+pytestmark = pytest.mark.slow
+
 DATA = Path(__file__).parent / "data" / "shapes"
 VOCABULARY = [ONTOLOGY_DIR / "modules" / "core.ttl", ONTOLOGY_DIR / "modules" / "sources.ttl"]
 LBP = "https://w3id.org/lbp-kg/id/"

@@ -16,6 +16,9 @@ from rdflib import OWL, RDF, Graph, URIRef
 from service.cli import main
 from service.kg.vocabulary import LBP
 
+#: the module builds a release: every artefact, reasoned (seconds)
+pytestmark = pytest.mark.slow
+
 VERSION = "0.2.0"
 FULL_IRI = "https://w3id.org/lbp-kg/ontology"
 

@@ -5,6 +5,9 @@ import pytest
 
 from service.curation.release import build_release
 
+#: the module builds a release to serve (seconds)
+pytestmark = pytest.mark.slow
+
 VERSION = "0.2.0"
 
 

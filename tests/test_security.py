@@ -144,6 +144,7 @@ def rdf_probes(url: str) -> list[tuple[str, str]]:
     ]
 
 
+@pytest.mark.slow
 def test_validate_reads_no_remote_document_in_any_format(client, listener):
     for media_type, body in rdf_probes(listener.url):
         response = client.post("/validate", data=body, headers={"Content-Type": media_type})
@@ -182,6 +183,7 @@ def test_curated_writes_read_no_remote_document(writable_app, listener):
     assert listener.connections == 0
 
 
+@pytest.mark.slow
 def test_the_gate_reads_no_remote_document_in_a_checked_file(tmp_path, listener):
     for number, (media_type, body) in enumerate(rdf_probes(listener.url)):
         suffix = {"application/ld+json": ".jsonld", "application/rdf+xml": ".rdf", "text/turtle": ".ttl"}[media_type]
@@ -208,6 +210,7 @@ def impatient_app(tmp_path_factory):
     return app
 
 
+@pytest.mark.slow
 def test_a_query_that_looked_cheap_is_cut_off_and_the_service_keeps_answering(impatient_app):
     client = impatient_app.test_client()
     assert client.get("/sparql", query_string={"query": LOOKS_CHEAP % "no such label"}).status_code == 200
@@ -264,6 +267,7 @@ def test_deeply_nested_documents_are_refused_before_parsing(client, media_type, 
     assert response.status_code == 400 and "nests 9" in response.get_json()["error"]
 
 
+@pytest.mark.slow
 def test_validation_has_a_time_limit_and_holds_no_other_request(impatient_app):
     body = "\n".join(f"<https://w3id.org/lbp-kg/id/m{i}> a <http://www.w3.org/2002/07/owl#Class> ; "
                      f"<http://www.w3.org/2000/01/rdf-schema#label> \"m {i}\"@en ." for i in range(10000))

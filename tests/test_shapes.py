@@ -63,6 +63,7 @@ def test_every_invalid_case_states_what_it_expects():
         assert expectations(case), f"{case.name} has no '# expect:' line"
 
 
+@pytest.mark.slow
 def test_every_constraint_with_a_message_is_tripped_by_some_crafted_case(shapes, report_of):
     """Each constraint is shown able to fail: none without a case that makes it report."""
     from rdflib.namespace import SH
@@ -141,6 +142,7 @@ def test_every_shape_message_is_a_sentence_and_every_shape_a_violation(shapes):
     assert severities == {SH.Violation}
 
 
+@pytest.mark.slow
 def test_the_shipped_ontology_conforms_to_the_shapes(shapes):
     from service.kg.ontology import load_ontology
 

@@ -18,6 +18,9 @@ import requests
 from bench.slow_clients import measure
 from tests.live_server import LiveServer
 
+#: each test waits out read timeouts on a live server (seconds each)
+pytestmark = pytest.mark.slow
+
 TRIPLE = b'<https://w3id.org/lbp-kg/id/slow> <http://www.w3.org/2000/01/rdf-schema#label> "slow" .\n'
 
 
@@ -29,7 +32,6 @@ def server(tmp_path_factory):
     running.stop()
 
 
-@pytest.mark.slow
 def test_fifty_slow_clients_leave_normal_requests_answered_within_a_second(server):
     figures = measure(server.url, slow_heads=25, slow_bodies=25, normal=14, spacing=0.2, within=1.0, settle=1.5,
                       timeout=5.0)

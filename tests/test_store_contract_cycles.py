@@ -21,6 +21,9 @@ from service.store.remote import RemoteStore
 from tests import engines
 from tests.test_store_contract import rows
 
+#: starts a Virtuoso of its own for the synthetic tangle (seconds)
+pytestmark = pytest.mark.slow
+
 LBP = "https://w3id.org/lbp-kg/id/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"

@@ -32,8 +32,9 @@ SYNONYM = "small psoas"
 ADD_SYNONYM = ('INSERT DATA { <https://w3id.org/lbp-kg/id/psoas-minor> '
                f'<http://www.geneontology.org/formats/oboInOwl#hasRelatedSynonym> "{SYNONYM}"@en }}')
 
-pytestmark = pytest.mark.skipif(shutil.which("java") is None or not LBP_KG.exists(),
-                                reason="needs Java for the gate and the lbp-kg command")
+pytestmark = [pytest.mark.skipif(shutil.which("java") is None or not LBP_KG.exists(),
+                                 reason="needs Java for the gate and the lbp-kg command"),
+              pytest.mark.slow]  # servers killed and restarted, writes gated (seconds each)
 
 
 def _free_port() -> int:

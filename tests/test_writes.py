@@ -15,6 +15,9 @@ from service import create_app
 from service.curation.change_log import ChangeLog
 from tests.conftest import stop_query_workers
 
+#: the module's writable service gates its extension at load, and writes are gated (seconds)
+pytestmark = pytest.mark.slow
+
 EXTENSIONS = Path(__file__).parent / "data" / "extensions"
 EXAMPLE = EXTENSIONS / "psoas-minor.ttl"
 BROKEN = EXTENSIONS / "broken"

@@ -17,6 +17,7 @@ from service.kg.catalog import Catalog
 from service.kg.knowledge import load_data
 from service.kg.rdf_files import parse_rdf_file
 from service.paths import ONTOLOGY_DIR, QUERIES_DIR
+from service.web.query_response import started_query_executor
 from tests import engines
 
 #: The project's reference identifiers and anatomy facts, kept in the repository with their sources.
@@ -77,7 +78,7 @@ def make_app(tmp_path):
 
 def stop_query_workers(app) -> None:
     """Stop the worker processes the app started for /sparql; its first query starts them, if any came."""
-    executor = app.extensions["lbp_kg"].extras.get("query_executor")
+    executor = started_query_executor(app.extensions["lbp_kg"])
     if executor is not None:
         executor.close()
 

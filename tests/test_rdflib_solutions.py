@@ -9,7 +9,7 @@ from __future__ import annotations
 from rdflib import URIRef, Variable
 from rdflib.plugins.sparql.sparql import FrozenDict
 
-import service.store  # noqa: F401  (importing the store layer applies the hash)
+import service.store.rdflib_store  # noqa: F401  (the rdflib backend applies the hash when imported)
 
 STATES = [URIRef(f"https://w3id.org/lbp-kg/id/state-{i}") for i in range(200)]
 

@@ -22,6 +22,8 @@ import pytest
 import requests
 from rdflib import Graph
 
+from service.curation.admission import admit_extensions
+
 EXTENSIONS = Path(__file__).parent / "data" / "extensions"
 EXAMPLE = EXTENSIONS / "psoas-minor.ttl"
 EXAMPLE_GRAPH = "https://w3id.org/lbp-kg/ontology/extensions/psoas-minor"
@@ -95,8 +97,6 @@ def _install_example(root: Path) -> Path:
 @pytest.fixture(scope="session")
 def example_verdict(tmp_path_factory) -> Path:
     """The gate's verdict on the example, judged once: the servers below start without judging it again."""
-    from service.curation.admission import admit_extensions
-
     judged = _install_example(tmp_path_factory.mktemp("judged"))
     admitted, verdicts = admit_extensions(judged / "extensions", judged / "cache")
     assert admitted, f"the example must pass the gate: {verdicts}"

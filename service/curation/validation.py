@@ -21,6 +21,9 @@ from rdflib.term import Node
 from service.kg.vocabulary import compact_iri, prefixes
 from service.paths import SHAPES_DIR
 from service.kg.rdf_files import parse_rdf_file
+from service.store.rdflib_solutions import hash_solutions_by_pairs
+
+hash_solutions_by_pairs()  # pySHACL evaluates the shapes' SPARQL with rdflib (service/store/rdflib_solutions.py)
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,6 @@ from __future__ import annotations
 from service.store.interface import (ASSERTED_GRAPH, GRAPH_BASE, INFERRED_GRAPH, LoadedData, QueryDataset, Store,
                                      UnknownGraphError, graph_to_ntriples)
 from service.store.oxigraph import OxigraphStore
-from service.store.rdflib_solutions import hash_solutions_by_pairs
-
-hash_solutions_by_pairs()  # before any rdflib SPARQL runs: see service/store/rdflib_solutions.py
 
 __all__ = ["ASSERTED_GRAPH", "GRAPH_BASE", "INFERRED_GRAPH", "LoadedData", "OxigraphStore", "QueryDataset", "Store",
            "UnknownGraphError", "graph_to_ntriples", "open_store"]

@@ -8,8 +8,9 @@ sets rdflib builds for DISTINCT and for joins with subqueries degrade to lists. 
 queries (``causes``, ``downstream``, ``inhibitors``, ``explain``) took 18-31 s on the rdflib
 backend for their examples; hashed by (variable, value) pairs they take 2-3 s.
 
-Applied once, when ``service.store`` is imported. Equal mappings still hash alike (equality is
-unchanged), so only the speed of rdflib's SPARQL engine changes, pySHACL's included.
+Applied where rdflib's SPARQL engine runs: the rdflib backend (service.store.rdflib_store) and
+pySHACL's validation (service.curation.validation) each apply it when imported. Equal mappings
+still hash alike (equality is unchanged), so only the speed changes.
 """
 from __future__ import annotations
 

@@ -25,6 +25,9 @@ from rdflib.plugins.sparql.sparql import QueryContext
 
 from service.store.bindings import bind_with_values
 from service.store.interface import EvaluatingStore, LoadedData, QueryDataset
+from service.store.rdflib_solutions import hash_solutions_by_pairs
+
+hash_solutions_by_pairs()  # before this backend's first query (see service/store/rdflib_solutions.py)
 
 #: datasets (default graphs, named graphs) kept built; requests use only a handful
 DATASET_CACHE_SIZE = 8

@@ -26,6 +26,8 @@ from service.engine.results import SerializedResult
 from service.store import UnknownGraphError
 
 TRUNCATED_HEADER = "X-LBP-Truncated"
+#: where a knowledge base keeps the executor of its HTTP queries (KnowledgeBase.extras)
+QUERY_EXECUTOR_KEY = "query_executor"
 
 class ApiErrorWithHeaders(ApiError):
     """An ApiError whose response carries extra headers (Retry-After, Allow ...)."""
@@ -50,7 +52,12 @@ def query_executor(kb: KnowledgeBase):
     For the Oxigraph backend that is the QueryExecutor (a pool of worker processes); other
     backends give their own answerer with the same ``run``, ``warm_up`` and ``close``.
     """
-    return kb.derived("query_executor", lambda: answerer_for(kb.store, _settings(), prefixes()))
+    return kb.derived(QUERY_EXECUTOR_KEY, lambda: answerer_for(kb.store, _settings(), prefixes()))
+
+
+def started_query_executor(kb: KnowledgeBase):
+    """The knowledge base's query executor if a query has created it, else None (nothing to close)."""
+    return kb.extras.get(QUERY_EXECUTOR_KEY)
 
 
 #: What each kind of answer can be served as, and what to call it in a 406.

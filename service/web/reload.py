@@ -96,7 +96,9 @@ class Reloader:
 
     @staticmethod
     def _retire(old, delay: float) -> None:
-        executor = old.extras.get("query_executor")
+        from service.web.query_response import started_query_executor
+
+        executor = started_query_executor(old)
         if executor is None:
             return
         timer = threading.Timer(delay, executor.close)
